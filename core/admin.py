@@ -1,0 +1,120 @@
+"""The admin is where administrators maintain units, users and roles. Every change is audited
+through ``object_change_record``; the audit log itself can only be read."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from . import audit
+from .http import client_ip
+from .models import AuditEvent, Unit, User
+from .services import audit_record, object_change_record, snapshot
+
+
+class AuditedAdminMixin:
+    """Record who created or changed what, with the fields before and after."""
+
+    created_action = ""
+    updated_action = ""
+
+    def save_model(self, request, obj, form, change):
+        request._audit_before = (
+            snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        object_change_record(
+            obj=form.instance,
+            before=getattr(request, "_audit_before", None),
+            actor=request.user,
+            ip_address=client_ip(request),
+            created_action=self.created_action,
+            updated_action=self.updated_action,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # Nothing here is deleted: deactivate instead, so history keeps its references.
+        return False
+
+
+@admin.register(Unit)
+class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    created_action = audit.UNIT_CREATED
+    updated_action = audit.UNIT_UPDATED
+    list_display = ["name", "kind", "sort_order", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    created_action = audit.USER_CREATED
+    updated_action = audit.USER_UPDATED
+    list_display = ["username", "name", "unit", "mobile", "is_active", "last_login"]
+    list_filter = ["is_active", "is_staff", "groups", "unit__kind"]
+    search_fields = ["username", "name", "mobile", "unit__name"]
+    ordering = ["unit__sort_order", "username"]
+    autocomplete_fields = ["unit"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("name", "unit", "mobile", "email")}),
+        (_("Roles and access"), {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "name", "unit", "mobile", "groups", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            audit_record(
+                actor=request.user,
+                action=audit.USER_PASSWORD_SET,
+                obj=user,
+                ip_address=client_ip(request),
+            )
+        return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdminMixin, BaseGroupAdmin):
+    created_action = audit.GROUP_CREATED
+    updated_action = audit.GROUP_UPDATED
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action_label", "object_type", "object_repr", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor__username", "actor__name", "object_repr", "object_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, obj):
+        return obj.get_action_display()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,74 @@
+"""Roles and the capabilities they grant.
+
+A role is a Django group; the data migration ``0002_roles`` creates the groups below with these
+capabilities and the model permissions listed, and from then on the groups are data: an
+administrator may change their permissions in the admin. Code refers to a role by its key
+(``Role.CADRE``), never by the group's display name.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# (codename, name shown in the admin). The names are stored in the database as they are, so
+# they are written in Chinese here rather than translated.
+CAPABILITIES = [
+    ("visit_paired_enterprises", "走访挂钩企业、填写走访调查表"),
+    ("view_all_enterprises", "查阅全部企业档案"),
+    ("manage_campaigns", "管理走访活动与挂钩关系"),
+    ("assign_problems", "梳理问题、签发交办单"),
+    ("handle_slips", "签收、办理、答复本单位交办单"),
+    ("supervise", "督查督办、发布通报、组织考评"),
+    ("view_dashboard", "查看督查看板与通报"),
+    ("submit_requests", "企业在线反映诉求并评价"),
+    ("import_data", "批量导入企业名单与挂钩关系"),
+]
+
+
+class Role(models.TextChoices):
+    """The value is the group's name in the database."""
+
+    CADRE = "走访干部", _("Visiting cadre")
+    OFFICE = "活动办工作人员", _("Activity office staff")
+    HANDLER = "承办单位经办人", _("Unit handler")
+    LEADER = "领导", _("Leader")
+    ENTERPRISE = "企业用户", _("Enterprise user")
+    ADMIN = "系统管理员", _("Administrator")
+
+
+# What each role is granted when the groups are created: "app_label.codename".
+ROLE_PERMISSIONS = {
+    Role.CADRE: ["core.visit_paired_enterprises"],
+    Role.OFFICE: [
+        "core.view_all_enterprises",
+        "core.manage_campaigns",
+        "core.assign_problems",
+        "core.supervise",
+        "core.view_dashboard",
+        "core.import_data",
+    ],
+    Role.HANDLER: ["core.handle_slips"],
+    Role.LEADER: ["core.view_all_enterprises", "core.view_dashboard"],
+    Role.ENTERPRISE: ["core.submit_requests"],
+    Role.ADMIN: [
+        "core.view_all_enterprises",
+        "core.import_data",
+        "core.view_unit",
+        "core.add_unit",
+        "core.change_unit",
+        "core.view_user",
+        "core.add_user",
+        "core.change_user",
+        "core.view_auditevent",
+        "auth.view_group",
+        "auth.change_group",
+        "auth.view_permission",
+    ],
+}
+
+
+def user_roles(user) -> list[Role]:
+    """The roles a user holds, in the order of ``Role``; groups that are not roles are ignored."""
+    if not user.is_authenticated:
+        return []
+    names = {group.name for group in user.groups.all()}
+    return [role for role in Role if role.value in names]

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
+
+from core import views as core_views
+
+admin.site.site_header = _("Lin'an enterprise visits: administration")
+admin.site.site_title = _("Lin'an enterprise visits")
+admin.site.index_title = _("System administration")
+
+urlpatterns = [
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        core_views.PasswordChangeView.as_view(success_url=reverse_lazy("core:home")),
+        name="password_change",
+    ),
+    # One login page for everyone, with the lockout and session-expiry messages.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+    ),
+    path("admin/", admin.site.urls),
+    path("", include("core.urls")),
+]
+
+handler403 = "core.views.permission_denied"
