@@ -70,7 +70,15 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("username", "name", "unit", "mobile", "groups", "password1", "password2"),
+                "fields": (
+                    "username",
+                    "name",
+                    "unit",
+                    "mobile",
+                    "groups",
+                    "password1",
+                    "password2",
+                ),
             },
         ),
     )
@@ -100,7 +108,14 @@ class GroupAdmin(AuditedAdminMixin, BaseGroupAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action_label", "object_type", "object_repr", "ip_address"]
+    list_display = [
+        "created_at",
+        "actor",
+        "action_label",
+        "object_type",
+        "object_repr",
+        "ip_address",
+    ]
     list_filter = ["action", "object_type"]
     search_fields = ["actor__username", "actor__name", "object_repr", "object_id"]
     date_hierarchy = "created_at"

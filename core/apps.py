@@ -7,6 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisation and security")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import receivers
+        from .roles import roles_ensure
 
         receivers.connect()
+        post_migrate.connect(roles_ensure, sender=self, dispatch_uid="core.roles_ensure")

@@ -10,14 +10,14 @@ LOGIN = "auth.login"
 LOGOUT = "auth.logout"
 LOGIN_FAILED = "auth.login_failed"
 LOCKED_OUT = "auth.locked_out"
-PASSWORD_CHANGED = "auth.password_changed"
+PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 (an action code)
 PERMISSION_DENIED = "access.denied"
 CSRF_FAILED = "access.csrf_failed"
 UNIT_CREATED = "unit.create"
 UNIT_UPDATED = "unit.update"
 USER_CREATED = "user.create"
 USER_UPDATED = "user.update"
-USER_PASSWORD_SET = "user.password_set"
+USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an action code)
 GROUP_CREATED = "group.create"
 GROUP_UPDATED = "group.update"
 

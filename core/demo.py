@@ -11,15 +11,55 @@ from .models import Unit, User
 from .roles import Role
 
 TOWNS = [
-    "锦城街道", "锦北街道", "锦南街道", "玲珑街道", "青山湖街道", "板桥镇", "高虹镇", "太湖源镇",
-    "於潜镇", "天目山镇", "太阳镇", "潜川镇", "昌化镇", "龙岗镇", "河桥镇", "湍口镇", "清凉峰镇",
+    "锦城街道",
+    "锦北街道",
+    "锦南街道",
+    "玲珑街道",
+    "青山湖街道",
+    "板桥镇",
+    "高虹镇",
+    "太湖源镇",
+    "於潜镇",
+    "天目山镇",
+    "太阳镇",
+    "潜川镇",
+    "昌化镇",
+    "龙岗镇",
+    "河桥镇",
+    "湍口镇",
+    "清凉峰镇",
     "岛石镇",
 ]
 DEPARTMENTS = [
-    "经信局", "发改局", "财政局", "人力社保局", "自然资源和规划局", "生态环境局", "住建局",
-    "交通运输局", "商务局", "市场监管局", "科技局", "金融办", "行政审批局", "供电公司", "税务局",
-    "农业农村局", "水利水电局", "应急管理局", "统计局", "公安局", "消防救援大队", "投资促进局",
-    "文化和广电旅游体育局", "教育局", "卫生健康局", "司法局", "综合行政执法局", "国资办", "总工会",
+    "经信局",
+    "发改局",
+    "财政局",
+    "人力社保局",
+    "自然资源和规划局",
+    "生态环境局",
+    "住建局",
+    "交通运输局",
+    "商务局",
+    "市场监管局",
+    "科技局",
+    "金融办",
+    "行政审批局",
+    "供电公司",
+    "税务局",
+    "农业农村局",
+    "水利水电局",
+    "应急管理局",
+    "统计局",
+    "公安局",
+    "消防救援大队",
+    "投资促进局",
+    "文化和广电旅游体育局",
+    "教育局",
+    "卫生健康局",
+    "司法局",
+    "综合行政执法局",
+    "国资办",
+    "总工会",
     "青山湖科技城管委会",
 ]
 OFFICE = "访企解难活动办公室"
@@ -28,7 +68,7 @@ CITY_LEADERS = "市领导"
 HIGHER_LEVELS = ["杭州市有关部门", "浙江省有关部门"]
 DEMO_ENTERPRISE = "杭叉集团股份有限公司"
 
-DEMO_PASSWORD = "Linan-demo-2026"
+DEMO_PASSWORD = "Linan-demo-2026"  # noqa: S105 (published demo password, DEBUG only)
 # username, name, unit, roles, is_staff
 DEMO_LOGINS = [
     ("office", "陈静", OFFICE, [Role.OFFICE], False),
@@ -71,7 +111,7 @@ def seed(*, with_logins: bool, log) -> None:
 
 
 def demo_logins_text() -> str:
-    lines = ["演示账号（密码均为 %s）：" % DEMO_PASSWORD]
+    lines = [f"演示账号（密码均为 {DEMO_PASSWORD}）："]
     for username, name, unit_name, roles, _staff in DEMO_LOGINS:
         role_text = "、".join(str(role.label) for role in roles)
         lines.append(f"  {username:<11} {name}，{unit_name}，{role_text}")

@@ -49,9 +49,7 @@ class Unit(TimeStampedModel):
         ordering = ["kind", "sort_order", "name"]
         indexes = [models.Index(fields=["kind", "sort_order"], name="unit_kind_order_idx")]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(name=""), name="unit_name_not_empty"
-            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="unit_name_not_empty"),
         ]
 
     def __str__(self):
@@ -149,3 +147,6 @@ class Capability(models.Model):
         permissions = CAPABILITIES
         verbose_name = _("capability")
         verbose_name_plural = _("capabilities")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)

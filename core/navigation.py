@@ -39,8 +39,10 @@ SECTIONS: list[Section] = [
     Section(
         "slips",
         _("My assignment slips"),
-        _("Sign for your unit's assignment slips, work them, reply, ask for an extension, "
-          "return a wrong one or escalate a hard one."),
+        _(
+            "Sign for your unit's assignment slips, work them, reply, ask for an extension, "
+            "return a wrong one or escalate a hard one."
+        ),
         "core.handle_slips",
     ),
     Section(
@@ -64,8 +66,10 @@ SECTIONS: list[Section] = [
     Section(
         "dashboard",
         _("Supervision dashboard"),
-        _("Read closure, on-time, feedback and satisfaction rates by batch, unit and town, "
-          "and the bulletins."),
+        _(
+            "Read closure, on-time, feedback and satisfaction rates by batch, unit and town, "
+            "and the bulletins."
+        ),
         "core.view_dashboard",
     ),
     Section(

@@ -2,6 +2,7 @@
 
 import string
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 
@@ -33,3 +34,14 @@ class CharacterClassValidator:
             self.min_classes,
         ) % {"count": self.min_classes}
 
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with a message that has a Chinese translation (Django 5.2.19 changed the
+    wording of its own and its catalogue has no translation for the new one)."""
+
+    def get_error_message(self):
+        return ngettext(
+            "This password is too short: it must have at least %(min_length)d character.",
+            "This password is too short: it must have at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}

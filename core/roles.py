@@ -72,3 +72,28 @@ def user_roles(user) -> list[Role]:
         return []
     names = {group.name for group in user.groups.all()}
     return [role for role in Role if role.value in names]
+
+
+def roles_ensure(**kwargs) -> list[str]:
+    """Create any role group that is missing, with the permissions above; leave existing groups
+    alone (administrators may have changed them). Runs after every ``migrate`` and ``flush``, so
+    a database emptied by a flush (as the test runner does) gets its roles back. Returns the
+    names of the groups it created."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    created = []
+    for role, granted in ROLE_PERMISSIONS.items():
+        if Group.objects.filter(name=role.value).exists():
+            continue
+        query = Q(pk__in=[])
+        for dotted in granted:
+            app_label, codename = dotted.split(".")
+            query |= Q(content_type__app_label=app_label, codename=codename)
+        permissions = list(Permission.objects.filter(query))
+        if len(permissions) != len(granted):
+            continue  # permissions not created yet; the next post_migrate pass will do it
+        group = Group.objects.create(name=role.value)
+        group.permissions.set(permissions)
+        created.append(role.value)
+    return created

@@ -19,7 +19,7 @@ $$ LANGUAGE plpgsql;
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
+        schema_editor.execute(PG_FUNCTION, params=None)
         schema_editor.execute(
             "CREATE TRIGGER core_auditevent_no_update_delete BEFORE UPDATE OR DELETE "
             "ON core_auditevent FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only();"

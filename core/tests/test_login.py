@@ -60,9 +60,7 @@ def test_failed_login_for_unknown_user_is_audited_by_name(client, db):
     assert event.object_id == ""
 
 
-def test_five_failures_lock_the_account_and_the_right_password_is_refused(
-    client, cadre, password
-):
+def test_five_failures_lock_the_account_and_the_right_password_is_refused(client, cadre, password):
     for _ in range(4):
         assert post_login(client, "cadre1", "wrong-password-1").status_code == 200
     fifth = post_login(client, "cadre1", "wrong-password-1")
