@@ -1,10 +1,12 @@
 """The admin is where administrators maintain units, users and roles. Every change is audited
 through ``object_change_record``; the audit log itself can only be read."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
@@ -18,6 +20,14 @@ class AuditedAdminMixin:
 
     created_action = ""
     updated_action = ""
+    # Roles and permissions as plain checkboxes: few enough to list, and the two-box picker's
+    # help text has no Chinese translation in Django's catalogue.
+    filter_horizontal = ()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in {"groups", "permissions"}:
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         request._audit_before = (
@@ -100,10 +110,50 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
 admin.site.unregister(Group)
 
 
+# The apps whose permissions a role may be given; Django's own bookkeeping models are left out.
+ROLE_PERMISSION_APPS = ["core", "enterprises", "issues", "visits", "supervision"]
+_VERBS = {"add": _("Add"), "change": _("Change"), "view": _("View"), "delete": _("Delete")}
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    """A permission in words an administrator reads: a capability's own Chinese name, or
+    "verb + model" for a model permission."""
+
+    def label_from_instance(self, perm):
+        model = perm.content_type.model_class()
+        verb = perm.codename.split("_", 1)[0]
+        if model is None or model._meta.managed is False or verb not in _VERBS:
+            return perm.name
+        return f"{_VERBS[verb]}{model._meta.verbose_name}"
+
+
 @admin.register(Group)
 class GroupAdmin(AuditedAdminMixin, BaseGroupAdmin):
     created_action = audit.GROUP_CREATED
     updated_action = audit.GROUP_UPDATED
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions":
+            queryset = (
+                Permission.objects.filter(
+                    Q(content_type__app_label__in=ROLE_PERMISSION_APPS)
+                    | Q(content_type__app_label="auth", content_type__model="group")
+                )
+                .exclude(codename__startswith="delete_")
+                .exclude(
+                    content_type__model="auditevent",
+                    codename__in=["add_auditevent", "change_auditevent"],
+                )
+                .select_related("content_type")
+                .order_by("content_type__app_label", "content_type__model", "codename")
+            )
+            return PermissionChoiceField(
+                queryset=queryset,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                label=db_field.verbose_name,
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(AuditEvent)

@@ -61,7 +61,6 @@ ROLE_PERMISSIONS = {
         "core.view_auditevent",
         "auth.view_group",
         "auth.change_group",
-        "auth.view_permission",
     ],
 }
 

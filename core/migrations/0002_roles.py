@@ -29,7 +29,6 @@ MODEL_PERMISSIONS = {
     "view_auditevent": ("core", "auditevent", "Can view audit event"),
     "view_group": ("auth", "group", "Can view group"),
     "change_group": ("auth", "group", "Can change group"),
-    "view_permission": ("auth", "permission", "Can view permission"),
 }
 ROLES = {
     "走访干部": ["core.visit_paired_enterprises"],
@@ -56,7 +55,6 @@ ROLES = {
         "core.view_auditevent",
         "auth.view_group",
         "auth.change_group",
-        "auth.view_permission",
     ],
 }
 

@@ -133,3 +133,33 @@ def test_nothing_in_the_admin_can_be_deleted(client, admin_user, unit):
     response = client.post(reverse("admin:core_unit_delete", args=[unit.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert type(unit).objects.filter(pk=unit.pk).exists()
+
+
+def test_admin_changing_a_roles_permissions_is_recorded_and_takes_effect(
+    client, admin_user, cadre
+):
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.get(name=Role.CADRE.value)
+    granted = list(group.permissions.values_list("pk", flat=True))
+    dashboard = Permission.objects.get(codename="view_dashboard")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:auth_group_change", args=[group.pk]),
+        {"name": group.name, "permissions": [*granted, dashboard.pk]},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action=audit.GROUP_UPDATED)
+    assert event.before == {"permissions": sorted(granted)}
+    assert event.after == {"permissions": sorted([*granted, dashboard.pk])}
+    assert type(cadre).objects.get(pk=cadre.pk).has_perm("core.view_dashboard")
+
+
+def test_role_editor_offers_capabilities_in_chinese_not_djangos_bookkeeping(client, admin_user):
+    from django.contrib.auth.models import Group
+
+    client.force_login(admin_user)
+    group = Group.objects.get(name=Role.CADRE.value)
+    page = client.get(reverse("admin:auth_group_change", args=[group.pk])).content.decode()
+    assert "走访挂钩企业、填写走访调查表" in page and "新增单位" in page
+    assert "Can add" not in page and "log entry" not in page and "删除单位" not in page
