@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from . import audit
 from .http import client_ip
 from .models import AuditEvent, Unit, User
-from .services import audit_record, object_change_record, snapshot
+from .services import audit_record, object_change_record, snapshot, user_unlock
 
 
 class AuditedAdminMixin:
@@ -93,6 +93,20 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         ),
     )
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["unlock"]
+
+    @admin.action(
+        description=_("Unlock the selected accounts (failed logins)"), permissions=["change"]
+    )
+    def unlock(self, request, queryset):
+        cleared = 0
+        for user in queryset:
+            cleared += user_unlock(user=user, actor=request.user, ip_address=client_ip(request))
+        self.message_user(
+            request,
+            _("Unlocked %(users)d account(s); %(attempts)d failed attempt(s) cleared.")
+            % {"users": queryset.count(), "attempts": cleared},
+        )
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)

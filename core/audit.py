@@ -18,6 +18,7 @@ UNIT_UPDATED = "unit.update"
 USER_CREATED = "user.create"
 USER_UPDATED = "user.update"
 USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an action code)
+USER_UNLOCKED = "user.unlock"
 GROUP_CREATED = "group.create"
 GROUP_UPDATED = "group.update"
 
@@ -34,6 +35,7 @@ _labels = {
     USER_CREATED: _("Created user"),
     USER_UPDATED: _("Changed user"),
     USER_PASSWORD_SET: _("Set a user's password"),
+    USER_UNLOCKED: _("Unlocked a locked-out account"),
     GROUP_CREATED: _("Created role"),
     GROUP_UPDATED: _("Changed role"),
 }
@@ -62,6 +64,7 @@ _detail_labels = {
     "method": _("Request method"),
     "path": _("Address"),
     "reason": _("Reason"),
+    "cleared_attempts": _("Failed attempts cleared"),
 }
 
 

@@ -4,6 +4,7 @@ Every write to the database that a person causes goes through a service here (or
 that owns the model), and every service records what it did with ``audit_record``.
 """
 
+from axes.utils import reset as axes_reset
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
@@ -93,6 +94,20 @@ def object_change_record(
     return audit_record(
         actor=actor, action=updated_action, obj=obj, before=old, after=new, ip_address=ip_address
     )
+
+
+@transaction.atomic
+def user_unlock(*, user: User, actor: User, ip_address: str | None) -> int:
+    """Lift a login lockout before its cool-off ends. Returns the failed attempts cleared."""
+    cleared = axes_reset(username=user.username)
+    audit_record(
+        actor=actor,
+        action=audit.USER_UNLOCKED,
+        obj=user,
+        after={"cleared_attempts": cleared},
+        ip_address=ip_address,
+    )
+    return cleared
 
 
 @transaction.atomic

@@ -15,8 +15,13 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 WIDTHS = {"desktop": (1280, 800), "phone": (375, 800)}
 

@@ -135,9 +135,7 @@ def test_nothing_in_the_admin_can_be_deleted(client, admin_user, unit):
     assert type(unit).objects.filter(pk=unit.pk).exists()
 
 
-def test_admin_changing_a_roles_permissions_is_recorded_and_takes_effect(
-    client, admin_user, cadre
-):
+def test_admin_changing_a_roles_permissions_is_recorded_and_takes_effect(client, admin_user, cadre):
     from django.contrib.auth.models import Group, Permission
 
     group = Group.objects.get(name=Role.CADRE.value)

@@ -141,3 +141,19 @@ def test_fresh_visit_to_login_page_shows_no_expiry_notice(client, db):
 def test_admin_login_uses_the_one_login_page(client, db, path):
     response = client.get(path, follow=True)
     assert response.redirect_chain[-1][0].startswith(LOGIN)
+
+
+def test_administrator_unlocks_an_account_in_the_admin(client, cadre, admin_user, password):
+    for _ in range(5):
+        post_login(client, "cadre1", "wrong-password-1")
+    admin_client = type(client)()
+    admin_client.force_login(admin_user)
+    response = admin_client.post(
+        reverse("admin:core_user_changelist"),
+        {"action": "unlock", "_selected_action": [cadre.pk]},
+        follow=True,
+    )
+    assert "已解除 1 个账户的锁定" in response.content.decode()
+    event = AuditEvent.objects.get(action=audit.USER_UNLOCKED)
+    assert event.actor == admin_user and event.object_id == str(cadre.pk)
+    assert post_login(client, "cadre1", password).status_code == 302
