@@ -51,3 +51,13 @@ def test_health_check_answers_without_login(client, db):
     response = client.get(reverse("core:health"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_server_error_is_a_chinese_500_page(cadre, settings):
+    settings.ROOT_URLCONF = "core.tests.urls_failing"
+    client = Client(raise_request_exception=False)
+    client.force_login(cadre)
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "系统出现错误" in page and "返回首页" in page
