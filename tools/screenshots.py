@@ -1,6 +1,6 @@
 """Screenshots of pages as a role sees them, at desktop and phone width, for a human look.
 
-    .venv/bin/python tools/screenshots.py --base http://127.0.0.1:8000 --user admin \
+    .venv/bin/python -m tools.screenshots --base http://127.0.0.1:8000 --user admin \
         --out screenshots /audit/ /accounts/password/ /admin/
 
 Runs Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) through Playwright against a
@@ -8,21 +8,13 @@ running server (`make run`); logs in with the demo password unless --password is
 """
 
 import argparse
-import os
 import re
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tools.browser import CHROMIUM, LAUNCH_FLAGS
+
 WIDTHS = {"desktop": (1280, 800), "phone": (375, 800)}
 
 
@@ -37,9 +29,7 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=FLAGS
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_FLAGS)
         context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
         page = context.new_page()
         page.goto(f"{args.base}/accounts/login/")

@@ -10,20 +10,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tools.browser import CHROMIUM, LAUNCH_FLAGS
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around
 # it are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-LAUNCH_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 INSTALL_HINT = (
     f"Chromium not found at {CHROMIUM}: install it with "
     "`apt-get install chromium fonts-noto-cjk` (or set CHROMIUM_PATH); never `playwright install`."
