@@ -13,4 +13,5 @@ class CoreConfig(AppConfig):
         from .roles import roles_ensure
 
         receivers.connect()
-        post_migrate.connect(roles_ensure, sender=self, dispatch_uid="core.roles_ensure")
+        # After every app's permissions exist: roles also hold permissions of later apps.
+        post_migrate.connect(roles_ensure, dispatch_uid="core.roles_ensure")

@@ -62,7 +62,7 @@ _detail_labels = {
     "username": _("User name"),
     "locked": _("Account locked"),
     "method": _("Request method"),
-    "path": _("Address"),
+    "path": _("Address requested"),
     "reason": _("Reason"),
     "cleared_attempts": _("Failed attempts cleared"),
 }

@@ -45,6 +45,7 @@ ROLE_PERMISSIONS = {
         "core.supervise",
         "core.view_dashboard",
         "core.import_data",
+        "enterprises.view_full_phone",
     ],
     Role.HANDLER: ["core.handle_slips"],
     Role.LEADER: ["core.view_all_enterprises", "core.view_dashboard"],
@@ -59,6 +60,9 @@ ROLE_PERMISSIONS = {
         "core.add_user",
         "core.change_user",
         "core.view_auditevent",
+        "enterprises.view_full_phone",
+        "enterprises.view_enterprise",
+        "enterprises.change_enterprise",
         "auth.view_group",
         "auth.change_group",
     ],
@@ -82,6 +86,8 @@ def roles_ensure(**kwargs) -> list[str]:
     from django.db.models import Q
 
     created = []
+    if Group.objects.filter(name__in=Role.values).count() == len(Role.values):
+        return created
     for role, granted in ROLE_PERMISSIONS.items():
         if Group.objects.filter(name=role.value).exists():
             continue

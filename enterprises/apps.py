@@ -5,3 +5,26 @@ from django.utils.translation import gettext_lazy as _
 class EnterprisesConfig(AppConfig):
     name = "enterprises"
     verbose_name = _("Enterprise registry")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from core.audit import register_actions
+        from core.navigation import section_link
+
+        from . import audit
+        from .data import industries_ensure
+
+        post_migrate.connect(industries_ensure, sender=self, dispatch_uid="enterprises.industries")
+
+        register_actions(audit.LABELS)
+        section_link(
+            "enterprises",
+            "enterprises:list",
+            extra_url_names=["enterprises:detail", "enterprises:import", "enterprises:import_job"],
+        )
+        section_link(
+            "imports",
+            "enterprises:import",
+            extra_url_names=["enterprises:import_job"],
+        )

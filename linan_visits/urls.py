@@ -25,6 +25,7 @@ urlpatterns = [
         login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
     ),
     path("admin/", admin.site.urls),
+    path("enterprises/", include("enterprises.urls")),
     path("", include("core.urls")),
 ]
 

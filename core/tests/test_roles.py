@@ -69,12 +69,17 @@ def test_start_page_is_home_until_a_role_page_exists(make_user):
     assert start_url_for(make_user(Role.CADRE)) == reverse("core:home")
 
 
+@pytest.mark.parametrize("role", [Role.OFFICE, Role.LEADER, Role.ADMIN])
+def test_roles_reading_the_registry_start_on_the_firm_list(make_user, role):
+    assert start_url_for(make_user(role)) == reverse("enterprises:list")
+
+
 def test_start_page_is_the_first_linked_section_of_the_role(make_user, monkeypatch):
     from core import navigation
 
     monkeypatch.setattr(navigation.SECTIONS[0], "url_name", "core:audit_list")  # "visits"
     assert start_url_for(make_user(Role.CADRE)) == reverse("core:audit_list")
-    assert start_url_for(make_user(Role.LEADER)) == reverse("core:home")
+    assert start_url_for(make_user(Role.ENTERPRISE)) == reverse("core:home")
 
 
 def test_home_shows_name_unit_and_roles(client, make_user, unit):

@@ -18,3 +18,5 @@ CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL", default="")
 # Serve static files from the finders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The demo (seed_demo, browser tests) with a few dozen firms instead of 1,300.
+DEMO_FIRM_COUNT = 40

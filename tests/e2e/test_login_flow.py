@@ -7,13 +7,14 @@ from core.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
+# username, name, role, a section of the role, the heading of the role's start page
 DEMO_ROLES = [
-    ("office", "陈静", "活动办工作人员", "问题梳理交办"),
-    ("cadre", "王建国", "走访干部", "我的挂钩企业"),
-    ("unit", "李明", "承办单位经办人", "我的交办单"),
-    ("leader", "赵志强", "领导", "督查看板"),
-    ("enterprise", "孙丽", "企业用户", "企业服务"),
-    ("admin", "系统管理员", "系统管理员", "审计日志"),
+    ("office", "陈静", "活动办工作人员", "问题梳理交办", "企业档案"),
+    ("cadre", "王建国", "走访干部", "我的挂钩企业", "王建国，您好"),
+    ("unit", "李明", "承办单位经办人", "我的交办单", "李明，您好"),
+    ("leader", "赵志强", "领导", "督查看板", "企业档案"),
+    ("enterprise", "孙丽", "企业用户", "企业服务", "孙丽，您好"),
+    ("admin", "系统管理员", "系统管理员", "审计日志", "企业档案"),
 ]
 
 
@@ -24,11 +25,14 @@ def log_in(page, base_url, username, password):
     page.get_by_role("button", name="登录").click()
 
 
-@pytest.mark.parametrize(("username", "name", "role", "section"), DEMO_ROLES)
+@pytest.mark.parametrize(("username", "name", "role", "section", "start"), DEMO_ROLES)
 def test_each_demo_role_logs_in_to_its_own_start_page(
-    page, live_server, demo, shoot, username, name, role, section
+    page, live_server, demo, shoot, username, name, role, section, start
 ):
     log_in(page, live_server.url, username, DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name=start, exact=True)).to_be_visible()
+    shoot(f"start-{username}-desktop")
+    page.get_by_role("link", name="首页", exact=True).click()
     expect(page.get_by_role("heading", name=f"{name}，您好")).to_be_visible()
     expect(page).to_have_title(re.compile("临安访企解难"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")

@@ -1,0 +1,91 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from core.http import client_ip
+
+from .models import Enterprise, EnterpriseYear, ImportJob, Industry
+from .services import enterprise_change_record, enterprise_history_snapshot
+
+
+class EnterpriseYearInline(admin.TabularInline):
+    model = EnterpriseYear
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    """Single edits; bulk work goes through 导入企业名单 (linked from this list's top)."""
+
+    change_list_template = "admin/enterprises/enterprise/change_list.html"
+    list_display = ["name", "credit_code", "town", "industry", "size_class", "is_tech", "status"]
+    list_filter = ["size_class", "is_tech", "status", "town"]
+    search_fields = ["name", "credit_code"]
+    list_select_related = ["town", "industry"]
+    autocomplete_fields = ["town"]
+    raw_id_fields = ["industry"]
+    inlines = [EnterpriseYearInline]
+
+    def save_model(self, request, obj, form, change):
+        request._enterprise_before = (
+            enterprise_history_snapshot(Enterprise.objects.get(pk=obj.pk))
+            if change and obj.pk
+            else None
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        enterprise_change_record(
+            enterprise=form.instance,
+            before=getattr(request, "_enterprise_before", None),
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a firm's file is closed (status), never deleted
+
+
+@admin.register(Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "file_name", "created_by", "status", "rows_total"]
+    list_filter = ["status"]
+    exclude = ["content", "report"]
+    readonly_fields = [
+        "created_at",
+        "file_name",
+        "created_by",
+        "status",
+        "rows_total",
+        "rows_done",
+        "finished_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.empty_value_display = _("(none)")

@@ -1,0 +1,67 @@
+"""Reads of the registry, limited in the query to what the user may see."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Enterprise, ImportJob
+
+
+def enterprises_visible_to(user) -> QuerySet[Enterprise]:
+    """The office, administrators and leaders see every firm. Others see firms through their
+    relations (pairings, slips, their own firm) as those parts of the product arrive."""
+    if user.has_perm("core.view_all_enterprises"):
+        return Enterprise.objects.all()
+    return Enterprise.objects.none()
+
+
+def enterprises_filter(
+    qs: QuerySet[Enterprise],
+    *,
+    q: str = "",
+    town=None,
+    industry=None,
+    size_class: str = "",
+    is_tech: str = "",
+    status: str = "",
+) -> QuerySet[Enterprise]:
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__startswith=q.upper()))
+    if town:
+        qs = qs.filter(town=town)
+    if industry:
+        qs = qs.filter(Q(industry=industry) | Q(industry__parent=industry))
+    if size_class:
+        qs = qs.filter(size_class=size_class)
+    if is_tech in {"1", "0"}:
+        qs = qs.filter(is_tech=is_tech == "1")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def enterprise_get_visible(user, pk: int) -> Enterprise:
+    """One firm, or 404 when it does not exist or the user may not see it."""
+    try:
+        return (
+            enterprises_visible_to(user)
+            .select_related("town", "industry", "industry__parent")
+            .get(pk=pk)
+        )
+    except Enterprise.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def phone_visible_in_full(user) -> bool:
+    return user.has_perm("enterprises.view_full_phone")
+
+
+def history_visible(user) -> bool:
+    """Those who maintain the registry (the office, administrators) read its edit history."""
+    return user.has_perm("core.import_data")
+
+
+def import_jobs_visible_to(user) -> QuerySet[ImportJob]:
+    """The office and administrators share their imports; no one else sees any."""
+    if not user.has_perm("core.import_data"):
+        return ImportJob.objects.none()
+    return ImportJob.objects.select_related("created_by").defer("content")

@@ -1,0 +1,169 @@
+"""Writes to the registry: import jobs (upload, check, confirm) and edits from the admin."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import User
+from core.services import audit_record, changed_fields
+
+from . import audit
+from .history import raw_value
+from .importing import enterprises_import
+from .models import Enterprise, EnterpriseRevision, ImportJob
+from .tasks import import_job_check_task, import_job_commit_task
+
+
+def import_job_start(*, user: User, file_name: str, content: bytes) -> ImportJob:
+    """Keep the uploaded file and queue its check. Nothing is imported until confirmed."""
+    if not content:
+        raise ValidationError(_("The file is empty."))
+    if len(content) > settings.IMPORT_MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(mb)d MB; split it into smaller files.")
+            % {"mb": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+    job = ImportJob.objects.create(created_by=user, file_name=file_name[:200], content=content)
+    transaction.on_commit(lambda: import_job_check_task.delay(job.pk))
+    return job
+
+
+def _progress_writer(job_id: int):
+    def write(done: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(rows_done=done)
+
+    return write
+
+
+def import_job_check(*, job_id: int) -> ImportJob | None:
+    """The dry run: fill the job's report with what would happen. Safe to run twice."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.CHECKING
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.get(pk=job_id)
+    report = enterprises_import(
+        content=bytes(job.content),
+        file_name=job.file_name,
+        actor=job.created_by,
+        commit=False,
+        progress=_progress_writer(job.pk),
+    )
+    job.report = report.as_dict()
+    job.rows_total = report.rows_total
+    job.rows_done = report.rows_total
+    job.status = ImportJob.Status.PREVIEW if report.ok else ImportJob.Status.INVALID
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report", "rows_total", "rows_done", "status", "finished_at"])
+    return job
+
+
+def import_job_confirm(*, job: ImportJob, user: User, ip_address: str | None) -> ImportJob:
+    """Queue the real import of a checked file. A second click does nothing."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.PREVIEW:
+            return job
+        job.status = ImportJob.Status.IMPORTING
+        job.rows_done = 0
+        job.save(update_fields=["status", "rows_done"])
+    transaction.on_commit(lambda: import_job_commit_task.delay(job.pk, user.pk, ip_address))
+    return job
+
+
+def import_job_commit(*, job_id: int, user_id: int, ip_address: str | None = None) -> ImportJob:
+    """Import the file for real, all or nothing; the report is re-made against the registry
+    as it is now, so it says what was really done."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportJob.Status.IMPORTING:
+        return job
+    user = User.objects.get(pk=user_id)
+    report = enterprises_import(
+        content=bytes(job.content),
+        file_name=job.file_name,
+        actor=user,
+        commit=True,
+        progress=_progress_writer(job.pk),
+        ip_address=ip_address,
+    )
+    job.report = report.as_dict()
+    job.rows_done = report.rows_total
+    job.status = ImportJob.Status.DONE if report.committed else ImportJob.Status.INVALID
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report", "rows_done", "status", "finished_at"])
+    return job
+
+
+HISTORY_FIELDS = [
+    "credit_code",
+    "name",
+    "town",
+    "address",
+    "industry",
+    "industry_code",
+    "size_class",
+    "is_tech",
+    "legal_representative",
+    "contact_person",
+    "contact_phone",
+    "status",
+]
+
+
+def _history_values(enterprise: Enterprise) -> dict:
+    values = {
+        f: raw_value(getattr(enterprise, f))
+        for f in HISTORY_FIELDS
+        if f not in {"town", "industry"}
+    }
+    values["town"] = enterprise.town.name if enterprise.town_id else ""
+    values["industry"] = str(enterprise.industry) if enterprise.industry_id else ""
+    return values
+
+
+def enterprise_history_snapshot(enterprise: Enterprise) -> dict:
+    """Taken before an edit, handed back to ``enterprise_change_record`` after it."""
+    return _history_values(enterprise)
+
+
+def enterprise_change_record(
+    *, enterprise: Enterprise, before: dict | None, actor: User, ip_address: str | None
+) -> None:
+    """After an edit in the admin: the firm's edit history and the audit log."""
+    after = _history_values(enterprise)
+    if before is None:
+        changes = {k: ["", v] for k, v in after.items() if v not in ("", None, False)}
+    else:
+        old, new = changed_fields(before, after)
+        changes = {k: [old[k], new[k]] for k in new}
+    if not changes:
+        return
+    EnterpriseRevision.objects.create(
+        enterprise=enterprise,
+        actor=actor,
+        source=EnterpriseRevision.Source.ADMIN,
+        created=before is None,
+        changes=changes,
+    )
+    audit_record(
+        actor=actor,
+        action=audit.CREATED if before is None else audit.UPDATED,
+        obj=enterprise,
+        before={k: v[0] for k, v in changes.items()} if before is not None else None,
+        after={k: v[1] for k, v in changes.items()},
+        ip_address=ip_address,
+    )
+
+
+def enterprise_export_record(*, actor: User, count: int, filters: dict, ip_address) -> None:
+    audit_record(
+        actor=actor,
+        action=audit.EXPORTED,
+        object_type="enterprises.enterprise",
+        object_repr=_("%(count)d firms") % {"count": count},
+        after={"count": count, **{k: str(v) for k, v in filters.items() if v}},
+        ip_address=ip_address,
+    )
