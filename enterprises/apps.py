@@ -21,7 +21,7 @@ class EnterprisesConfig(AppConfig):
         section_link(
             "enterprises",
             "enterprises:list",
-            extra_url_names=["enterprises:detail", "enterprises:import", "enterprises:import_job"],
+            extra_url_names=["enterprises:detail"],
         )
         section_link(
             "imports",

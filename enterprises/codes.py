@@ -22,6 +22,8 @@ def normalise(text) -> str:
 
 def credit_code_normalise(value) -> str:
     """Full-width to half-width, every space removed, upper case."""
+    if type(value) is str and value.isascii():
+        return (value if " " not in value and "\t" not in value else _SPACES.sub("", value)).upper()
     return _SPACES.sub("", normalise(value)).upper()
 
 

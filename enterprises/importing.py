@@ -10,6 +10,7 @@ audit event for the import. With any error it writes nothing.
 The layout (headers ↔ fields) comes from the django-import-export resources.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import bulk_insert, db_datetime, reserve_ids
 from core.models import Unit, User
 from core.services import audit_record
 from core.tabular import Sheet, TableError, header_normalise, read_table
@@ -27,7 +29,6 @@ from .codes import (
     credit_code_error,
     credit_code_normalise,
     industry_code_parse,
-    normalise,
     phone_error,
     phone_normalise,
 )
@@ -178,8 +179,9 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
     values = {}
 
     def col(field_name):
+        # Cells come from core.tabular already NFKC-normalised and stripped.
         i = index.get(field_name)
-        return cells[i] if i is not None else None
+        return cells[i] if i is not None else ""
 
     def err(field_name, message):
         report.add_error(sheet_name, row_no, HEADERS[field_name], message)
@@ -193,12 +195,12 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
             err("credit_code", problem)
     values["credit_code"] = code
 
-    name = normalise(col("name"))
+    name = col("name")
     if not name:
         err("name", _("The enterprise name is missing."))
     values["name"] = name
 
-    town_text = normalise(col("town"))
+    town_text = col("town")
     town = _town(town_text, lookups)
     if town is None:
         if town_text:
@@ -210,7 +212,7 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
         values["town"] = town.pk
     town_name = town.name if town else town_text
 
-    size_text = normalise(col("size_class"))
+    size_text = col("size_class")
     size = SIZE_WORDS.get(size_text)
     if size is None:
         err(
@@ -222,7 +224,7 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
 
     for optional in ("legal_representative", "contact_person", "address"):
         if optional in index:
-            values[optional] = normalise(col(optional))
+            values[optional] = col(optional)
 
     if "industry_code" in index:
         code_text, known, problem = industry_code_parse(col("industry_code"), lookups.divisions)
@@ -232,7 +234,7 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
         values["industry"] = lookups.industries.get(known) if known else None
 
     if "is_tech" in index:
-        text = normalise(col("is_tech")).lower()
+        text = col("is_tech").lower()
         if text in YES_WORDS:
             values["is_tech"] = True
         elif text in NO_WORDS:
@@ -248,7 +250,7 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
         values["contact_phone"] = phone
 
     if "status" in index:
-        text = normalise(col("status"))
+        text = col("status")
         status = STATUS_WORDS.get(text) if text else Enterprise.Status.OPERATING
         if status is None:
             err("status", _("Unknown status %(value)s: write 在营 or 关停.") % {"value": text})
@@ -301,12 +303,12 @@ def _chunks(items, size=BATCH):
 
 def _existing_firms(codes) -> dict[str, dict]:
     found = {}
-    wanted = ["id", *[f for f in FIRM_FIELDS if f != "town"], "town_id", "industry_id"]
+    keys = ["id", *[f for f in FIRM_FIELDS if f != "town"], "town", "industry"]
+    columns_ = [*keys[:-2], "town_id", "industry_id"]
     for chunk in _chunks(codes, 5000):
-        for row in Enterprise.objects.filter(credit_code__in=chunk).values(*wanted):
-            row["town"] = row.pop("town_id")
-            row["industry"] = row.pop("industry_id")
-            found[row["credit_code"]] = row
+        for row in Enterprise.objects.filter(credit_code__in=chunk).values_list(*columns_):
+            values = dict(zip(keys, row, strict=True))
+            found[values["credit_code"]] = values
     return found
 
 
@@ -322,6 +324,8 @@ def _existing_years(firm_ids) -> dict[tuple[int, int], dict]:
 
 def _raw(field_name, value, lookups: _Lookups, town_name=None):
     """A value as the edit history stores it (see ``history``): towns and industries by name."""
+    if type(value) is str and field_name != "town":
+        return value
     if value is None or value == "":
         return ""
     if field_name == "town":
@@ -388,12 +392,10 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
     for code, firm in parsed.items():
         old = existing.get(code)
         if old is None:
+            # A new firm's history starts with one "created" row and no values: its first values
+            # are its current ones, or the "old" side of the first change made later.
             plan.creates.append(firm)
-            plan.revisions[code] = {
-                f: ["", _raw(f, v, lookups, firm.town_name)]
-                for f, v in firm.values.items()
-                if v not in ("", None, False)
-            }
+            plan.revisions[code] = {}
             continue
         changed = [f for f, v in firm.values.items() if old.get(f) != v]
         if changed:
@@ -516,6 +518,11 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
         firm_id = firm["id"] if firm else None
         old = old_years.get((firm_id, year)) if firm_id else None
         label = year_key(year)
+        if code in parsed and code not in existing:
+            # Figures of a firm this file creates: part of its first state, not a change.
+            plan.year_creates.append((code, year, values))
+            report.years_created += 1
+            continue
         if old is None:
             plan.year_creates.append((code, year, values))
             report.years_created += 1
@@ -534,29 +541,57 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
 # --- Writing ---------------------------------------------------------------------------------
 
 
+CREATE_FIELDS = [
+    "credit_code",
+    "name",
+    "town",
+    "address",
+    "industry",
+    "industry_code",
+    "size_class",
+    "is_tech",
+    "legal_representative",
+    "contact_person",
+    "contact_phone",
+    "status",
+]
+CREATE_DEFAULTS = {
+    "address": "",
+    "industry": None,
+    "industry_code": "",
+    "is_tech": False,
+    "legal_representative": "",
+    "contact_person": "",
+    "contact_phone": "",
+    "status": Enterprise.Status.OPERATING,
+}
+
+
+def _ids_by_code(codes) -> dict[str, int]:
+    found = {}
+    for chunk in _chunks(codes, 5000):
+        found.update(
+            Enterprise.objects.filter(credit_code__in=chunk).values_list("credit_code", "id")
+        )
+    return found
+
+
 def _write(plan: _Plan, *, actor: User | None, source_name: str, source: str) -> None:
     now = timezone.now()
-    created_ids = {}
-    for chunk in _chunks(plan.creates):
-        objs = [
-            Enterprise(
-                **{
-                    ("town_id" if k == "town" else "industry_id" if k == "industry" else k): v
-                    for k, v in firm.values.items()
-                },
-                created_at=now,
-                updated_at=now,
-            )
-            for firm in chunk
-        ]
-        for obj in Enterprise.objects.bulk_create(objs):
-            created_ids[obj.credit_code] = obj.pk
-    if created_ids and None in created_ids.values():  # a backend that returns no ids
-        created_ids = dict(
-            Enterprise.objects.filter(credit_code__in=list(created_ids)).values_list(
-                "credit_code", "id"
-            )
-        )
+    stamp = db_datetime(now)
+    ids = reserve_ids(Enterprise, len(plan.creates))
+    bulk_insert(
+        Enterprise,
+        ["id", *CREATE_FIELDS, "created_at", "updated_at"],
+        (
+            (pk, *(firm.values.get(f, CREATE_DEFAULTS.get(f)) for f in CREATE_FIELDS), stamp, stamp)
+            for pk, firm in zip(ids, plan.creates, strict=True)
+        ),
+    )
+    created_ids = {
+        firm.values["credit_code"]: pk for pk, firm in zip(ids, plan.creates, strict=True)
+    }
+
     update_fields = sorted({f for _firm, _old, changed in plan.updates for f in changed})
     for chunk in _chunks(plan.updates, 500):
         objs = []
@@ -567,32 +602,21 @@ def _write(plan: _Plan, *, actor: User | None, source_name: str, source: str) ->
                 attr = "town_id" if f == "town" else "industry_id" if f == "industry" else f
                 setattr(obj, attr, merged[f])
             objs.append(obj)
-        Enterprise.objects.bulk_update(
-            objs,
-            [
-                ("town" if f == "town" else "industry" if f == "industry" else f)
-                for f in update_fields
-            ]
-            + ["updated_at"],
-        )
-    firm_ids = {
-        **{firm.values["credit_code"]: old["id"] for firm, old, _c in plan.updates},
-        **created_ids,
-    }
+        Enterprise.objects.bulk_update(objs, [*update_fields, "updated_at"])
+
+    firm_ids = {firm.values["credit_code"]: old["id"] for firm, old, _c in plan.updates}
+    firm_ids.update(created_ids)
     missing = {code for code, _y, _v in plan.year_creates} - set(firm_ids)
     if missing:
-        firm_ids.update(
-            Enterprise.objects.filter(credit_code__in=list(missing)).values_list(
-                "credit_code", "id"
-            )
-        )
-    for chunk in _chunks(plan.year_creates):
-        EnterpriseYear.objects.bulk_create(
-            [
-                EnterpriseYear(enterprise_id=firm_ids[code], year=year, **values)
-                for code, year, values in chunk
-            ]
-        )
+        firm_ids.update(_ids_by_code(missing))
+    bulk_insert(
+        EnterpriseYear,
+        ["enterprise", "year", *YEAR_FIELDS],
+        (
+            (firm_ids[code], year, *(values.get(f) for f in YEAR_FIELDS))
+            for code, year, values in plan.year_creates
+        ),
+    )
     year_fields = sorted({f for _id, _v, changed in plan.year_updates for f in changed})
     for chunk in _chunks(plan.year_updates, 500):
         objs = []
@@ -602,20 +626,25 @@ def _write(plan: _Plan, *, actor: User | None, source_name: str, source: str) ->
                 setattr(obj, f, values.get(f))
             objs.append(obj)
         EnterpriseYear.objects.bulk_update(objs, year_fields)
-    revisions = [
-        EnterpriseRevision(
-            enterprise_id=firm_ids[code],
-            created_at=now,
-            actor=actor,
-            source=source,
-            source_name=source_name[:200],
-            created=code in created_ids,
-            changes=changes,
-        )
-        for code, changes in plan.revisions.items()
-    ]
-    for chunk in _chunks(revisions):
-        EnterpriseRevision.objects.bulk_create(chunk)
+
+    actor_id = actor.pk if actor is not None else None
+    name = source_name[:200]
+    bulk_insert(
+        EnterpriseRevision,
+        ["enterprise", "created_at", "actor", "source", "source_name", "created", "changes"],
+        (
+            (
+                firm_ids[code],
+                stamp,
+                actor_id,
+                source,
+                name,
+                code in created_ids,
+                json.dumps(changes, ensure_ascii=False),
+            )
+            for code, changes in plan.revisions.items()
+        ),
+    )
 
 
 def enterprises_import(

@@ -104,11 +104,10 @@ class Enterprise(TimeStampedModel):
         verbose_name_plural = _("enterprises")
         ordering = ["town__sort_order", "name"]
         permissions = [("view_full_phone", "查看企业联系电话全号")]
+        # town and industry are indexed as foreign keys; names are searched with icontains,
+        # which no b-tree index serves, and every extra text index slows bulk imports.
         indexes = [
-            models.Index(fields=["town", "name"], name="ent_town_name_idx"),
             models.Index(fields=["size_class"], name="ent_size_idx"),
-            models.Index(fields=["industry"], name="ent_industry_idx"),
-            models.Index(fields=["name"], name="ent_name_idx"),
             models.Index(fields=["status"], name="ent_status_idx"),
         ]
         constraints = [

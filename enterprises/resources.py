@@ -7,6 +7,8 @@ from these resources, so an exported file always imports back unchanged.
 
 from import_export import fields, resources, widgets
 
+from core.models import Unit
+
 from .models import Enterprise, EnterpriseYear
 
 YES, NO = "是", "否"
@@ -34,7 +36,7 @@ class EnterpriseResource(resources.ModelResource):
     town = fields.Field(
         attribute="town",
         column_name="所属镇街",
-        widget=widgets.ForeignKeyWidget("core.Unit", "name"),
+        widget=widgets.ForeignKeyWidget(Unit, "name"),
     )
     industry_code = fields.Field(attribute="industry_code", column_name="行业代码")
     size_class = fields.Field(
