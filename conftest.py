@@ -34,3 +34,15 @@ def admin_user(make_user):
 @pytest.fixture
 def cadre(make_user):
     return make_user(Role.CADRE, username="cadre1", name="王干部")
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks inline in this test even when a broker is configured (the test's data
+    lives in a transaction a worker could not see)."""
+    from linan_visits.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -169,7 +169,7 @@ def upload(client, content, name="名单.xlsx"):
 
 
 def test_web_import_previews_then_imports_on_confirm(
-    client, office, towns, django_capture_on_commit_callbacks
+    client, office, towns, django_capture_on_commit_callbacks, celery_eager
 ):
     client.force_login(office)
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,7 +193,7 @@ def test_web_import_previews_then_imports_on_confirm(
 
 
 def test_web_import_with_errors_says_where_and_writes_nothing(
-    client, office, towns, django_capture_on_commit_callbacks
+    client, office, towns, django_capture_on_commit_callbacks, celery_eager
 ):
     client.force_login(office)
     with django_capture_on_commit_callbacks(execute=True):

@@ -61,3 +61,20 @@ def shoot(page):
             page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def celery_worker_running(transactional_db):
+    """With a broker configured (the PostgreSQL + Redis run), a real worker in a thread takes
+    the tasks the pages queue; without one, tasks run inline and nothing is needed."""
+    from django.conf import settings
+
+    from linan_visits.celery import app
+
+    if not settings.CELERY_BROKER_URL:
+        yield None
+        return
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING") as worker:
+        yield worker

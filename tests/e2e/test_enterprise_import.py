@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_admin_fixes_a_list_from_the_messages_and_imports_it(
-    page, live_server, demo, shoot, tmp_path
+    page, live_server, demo, shoot, tmp_path, celery_worker_running
 ):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("用户名").fill("admin")

@@ -43,6 +43,8 @@ def test_each_demo_role_logs_in_to_its_own_start_page(
     shoot(f"home-{username}-phone")
     # The menu folds away on a phone and opens with its button.
     page.get_by_role("button", name="菜单").click()
+    # Wait for the menu's unfolding to finish before using what is inside it.
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.get_by_role("button", name=re.compile(name)).click()
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
