@@ -112,7 +112,8 @@ def _read_xlsx(content: bytes) -> list[Sheet]:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = []
         for index, name in enumerate(workbook.sheet_names):
-            rows = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+            # Row by row: the raw values are never all held at once beside our text copy.
+            rows = workbook.get_sheet_by_index(index).iter_rows()
             sheets.append(_sheet(name, rows))
     except python_calamine.CalamineError as exc:
         raise TableError(_("The Excel file is damaged and cannot be opened.")) from exc
@@ -138,16 +139,15 @@ def _read_csv(content: bytes) -> Sheet:
 
 
 def _sheet(name: str, raw_rows) -> Sheet:
-    rows = [[cell_text(v) for v in row] for row in raw_rows]
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
-        return Sheet(name=name, headers=[])
-    headers = [header_normalise(h) for h in rows[0]]
+    rows = iter(raw_rows)
+    headers = [header_normalise(h) for h in next(rows, [])]  # row 1, as Excel numbers it
     width = len(headers)
     data = []
-    for row in rows[1:]:
+    for raw in rows:
+        row = [cell_text(v) for v in raw]
         if len(row) < width:
-            row = row + [""] * (width - len(row))
+            row.extend([""] * (width - len(row)))
         data.append(row)
-    return Sheet(name=name, headers=headers, rows=data)
+    while data and not any(data[-1]):
+        data.pop()
+    return Sheet(name=name, headers=headers if any(headers) else [], rows=data)

@@ -159,8 +159,8 @@ def demo_rows(town_names: list[str], count: int = FIRM_COUNT) -> tuple[list[list
         name = f"{rng.choice(PLACES)}{rng.choice(WORDS)}{trade}有限公司"
         if name in used_names:
             name = f"杭州{rng.choice(WORDS)}{rng.choice(WORDS)}{trade}有限公司"
-        if name in used_names:
-            continue
+        if name in used_names:  # large benchmark lists outgrow the word list
+            name = f"{rng.choice(PLACES)}{rng.choice(WORDS)}{trade}{len(specs)}号有限公司"
         used_names.add(name)
         position = len(specs)
         size = "大企业大集团" if position < 38 else "规上" if position < 615 else "规下"

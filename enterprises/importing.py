@@ -354,12 +354,10 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
     index = _column_index(firm_sheet, EnterpriseResource, report)
     if index is None:
         return None
-    data_rows = [(n, cells) for n, cells in enumerate(firm_sheet.rows, start=2) if any(cells)]
-    year_rows = []
-    if years_sheet is not None:
-        year_rows = [(n, c) for n, c in enumerate(years_sheet.rows, start=2) if any(c)]
-    report.rows_total = len(data_rows) + len(year_rows)
-    if not data_rows:
+    firm_count = sum(1 for cells in firm_sheet.rows if any(cells))
+    year_count = sum(1 for c in years_sheet.rows if any(c)) if years_sheet is not None else 0
+    report.rows_total = firm_count + year_count
+    if not firm_count:
         report.file_error = _("Sheet %(sheet)s has headers but no firm in it.") % {
             "sheet": sheet_label
         }
@@ -368,7 +366,11 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
     lookups = _lookups()
     parsed: dict[str, _FirmRow] = {}
     first_row: dict[str, int] = {}
-    for done, (row_no, cells) in enumerate(data_rows, start=1):
+    done = 0
+    for row_no, cells in enumerate(firm_sheet.rows, start=2):
+        if not any(cells):
+            continue
+        done += 1
         firm = _parse_firm_row(row_no, cells, index, lookups, report, sheet_label)
         code = credit_code_normalise(cells[index["credit_code"]])
         if code and code in first_row:
@@ -386,6 +388,7 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
             parsed[code] = firm
         if done % BATCH == 0:
             progress(done)
+    firm_sheet.rows = []  # parsed: let the text go
 
     existing = _existing_firms(parsed)
     plan = _Plan(creates=[], updates=[], year_creates=[], year_updates=[], revisions={})
@@ -408,17 +411,11 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
                 for f in changed
             }
 
-    if year_rows:
+    if year_count:
+        year_rows = [(n, c) for n, c in enumerate(years_sheet.rows, start=2) if any(c)]
+        years_sheet.rows = []
         _plan_years(
-            years_sheet,
-            year_rows,
-            parsed,
-            existing,
-            plan,
-            report,
-            lookups,
-            progress,
-            len(data_rows),
+            years_sheet, year_rows, parsed, existing, plan, report, lookups, progress, firm_count
         )
 
     # Counts and the row-by-row preview.
