@@ -13,6 +13,7 @@ number typed as text and a number stored as a number read the same.
 import csv
 import datetime
 import io
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -42,7 +43,9 @@ def header_normalise(value) -> str:
 
 def cell_text(value) -> str:
     if type(value) is str:  # the common case first: this runs once per cell
-        return value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
+        text = value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
+        # Short texts repeat down a column (towns, 规上, 是/否): keep one copy of each.
+        return sys.intern(text) if len(text) <= 8 else text
     if value is None:
         return ""
     if isinstance(value, bool):

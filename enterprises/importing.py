@@ -10,6 +10,7 @@ audit event for the import. With any error it writes nothing.
 The layout (headers ↔ fields) comes from the django-import-export resources.
 """
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -301,14 +302,29 @@ def _chunks(items, size=BATCH):
         yield items[start : start + size]
 
 
-def _existing_firms(codes) -> dict[str, dict]:
+class _OldFirm(tuple):
+    """A firm as the registry has it: a tuple (a tenth of a dict's memory for 100,000 firms)
+    read by field name."""
+
+    __slots__ = ()
+    KEYS = ("id", *[f for f in FIRM_FIELDS if f not in {"town", "industry"}], "town", "industry")
+    _POS = {key: i for i, key in enumerate(KEYS)}
+
+    def get(self, field_name):
+        return tuple.__getitem__(self, self._POS[field_name])
+
+    @property
+    def pk(self) -> int:
+        return tuple.__getitem__(self, 0)
+
+
+def _existing_firms(codes) -> dict[str, _OldFirm]:
     found = {}
-    keys = ["id", *[f for f in FIRM_FIELDS if f != "town"], "town", "industry"]
-    columns_ = [*keys[:-2], "town_id", "industry_id"]
+    columns_ = [*_OldFirm.KEYS[:-2], "town_id", "industry_id"]
+    code_at = _OldFirm._POS["credit_code"]
     for chunk in _chunks(codes, 5000):
         for row in Enterprise.objects.filter(credit_code__in=chunk).values_list(*columns_):
-            values = dict(zip(keys, row, strict=True))
-            found[values["credit_code"]] = values
+            found[row[code_at]] = _OldFirm(row)
     return found
 
 
@@ -372,7 +388,11 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
             continue
         done += 1
         firm = _parse_firm_row(row_no, cells, index, lookups, report, sheet_label)
-        code = credit_code_normalise(cells[index["credit_code"]])
+        code = (
+            firm.values["credit_code"]
+            if firm
+            else credit_code_normalise(cells[index["credit_code"]])
+        )
         if code and code in first_row:
             report.add_error(
                 sheet_label,
@@ -395,10 +415,7 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
     for code, firm in parsed.items():
         old = existing.get(code)
         if old is None:
-            # A new firm's history starts with one "created" row and no values: its first values
-            # are its current ones, or the "old" side of the first change made later.
             plan.creates.append(firm)
-            plan.revisions[code] = {}
             continue
         changed = [f for f, v in firm.values.items() if old.get(f) != v]
         if changed:
@@ -448,7 +465,7 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
         {credit_code_normalise(cells[index["credit_code"]]) for _n, cells in rows} - set(parsed)
     )
     old_years = _existing_years(
-        [firm["id"] for firm in (*existing.values(), *known_elsewhere.values())]
+        [firm.pk for firm in (*existing.values(), *known_elsewhere.values())]
     )
     seen: dict[tuple[str, int], int] = {}
     for done, (row_no, cells) in enumerate(rows, start=1):
@@ -512,7 +529,7 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
             seen[key] = row_no
         if report.error_count > errors_before:
             continue
-        firm_id = firm["id"] if firm else None
+        firm_id = firm.pk if firm else None
         old = old_years.get((firm_id, year)) if firm_id else None
         label = year_key(year)
         if code in parsed and code not in existing:
@@ -593,15 +610,14 @@ def _write(plan: _Plan, *, actor: User | None, source_name: str, source: str) ->
     for chunk in _chunks(plan.updates, 500):
         objs = []
         for firm, old, _changed in chunk:
-            merged = {**old, **firm.values}
-            obj = Enterprise(id=old["id"], updated_at=now)
+            obj = Enterprise(id=old.pk, updated_at=now)
             for f in update_fields:
                 attr = "town_id" if f == "town" else "industry_id" if f == "industry" else f
-                setattr(obj, attr, merged[f])
+                setattr(obj, attr, firm.values[f] if f in firm.values else old.get(f))
             objs.append(obj)
         Enterprise.objects.bulk_update(objs, [*update_fields, "updated_at"])
 
-    firm_ids = {firm.values["credit_code"]: old["id"] for firm, old, _c in plan.updates}
+    firm_ids = {firm.values["credit_code"]: old.pk for firm, old, _c in plan.updates}
     firm_ids.update(created_ids)
     missing = {code for code, _y, _v in plan.year_creates} - set(firm_ids)
     if missing:
@@ -629,17 +645,22 @@ def _write(plan: _Plan, *, actor: User | None, source_name: str, source: str) ->
     bulk_insert(
         EnterpriseRevision,
         ["enterprise", "created_at", "actor", "source", "source_name", "created", "changes"],
-        (
+        itertools.chain(
+            # A new firm's history starts with one "created" row and no values: its first
+            # values are its current ones, or the "old" side of the first later change.
+            ((pk, stamp, actor_id, source, name, True, "{}") for pk in created_ids.values()),
             (
-                firm_ids[code],
-                stamp,
-                actor_id,
-                source,
-                name,
-                code in created_ids,
-                json.dumps(changes, ensure_ascii=False),
-            )
-            for code, changes in plan.revisions.items()
+                (
+                    firm_ids[code],
+                    stamp,
+                    actor_id,
+                    source,
+                    name,
+                    False,
+                    json.dumps(changes, ensure_ascii=False),
+                )
+                for code, changes in plan.revisions.items()
+            ),
         ),
     )
 
