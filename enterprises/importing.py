@@ -410,23 +410,13 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
             progress(done)
     firm_sheet.rows = []  # parsed: let the text go
 
-    existing = _existing_firms(parsed)
     plan = _Plan(creates=[], updates=[], year_creates=[], year_updates=[], revisions={})
-    for code, firm in parsed.items():
-        old = existing.get(code)
-        if old is None:
-            plan.creates.append(firm)
-            continue
-        changed = [f for f, v in firm.values.items() if old.get(f) != v]
-        if changed:
-            plan.updates.append((firm, old, changed))
-            plan.revisions[code] = {
-                f: [
-                    _raw(f, old.get(f), lookups),
-                    _raw(f, firm.values[f], lookups, firm.town_name),
-                ]
-                for f in changed
-            }
+    existing: dict[str, int] = {}  # credit code -> id of the firms already in the registry
+    # The registry's rows are compared a chunk at a time; only the changed ones are kept.
+    for chunk in _chunks(parsed, 5000):
+        registry = _existing_firms(chunk)
+        for code in chunk:
+            _compare(parsed[code], registry.get(code), plan, existing, lookups)
 
     if year_count:
         year_rows = [(n, c) for n, c in enumerate(years_sheet.rows, start=2) if any(c)]
@@ -457,16 +447,29 @@ def _readable(changes: dict) -> list[list[str]]:
     return [[row["label"], row["old"], row["new"]] for row in change_rows(changes)]
 
 
+def _compare(firm: _FirmRow, old: _OldFirm | None, plan: _Plan, existing, lookups) -> None:
+    code = firm.values["credit_code"]
+    if old is None:
+        plan.creates.append(firm)
+        return
+    existing[code] = old.pk
+    changed = [f for f, v in firm.values.items() if old.get(f) != v]
+    if changed:
+        plan.updates.append((firm, old, changed))
+        plan.revisions[code] = {
+            f: [_raw(f, old.get(f), lookups), _raw(f, firm.values[f], lookups, firm.town_name)]
+            for f in changed
+        }
+
+
 def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, offset):
     index = _column_index(sheet, EnterpriseYearResource, report)
     if index is None:
         return
-    known_elsewhere = _existing_firms(
+    known_elsewhere = _ids_by_code(
         {credit_code_normalise(cells[index["credit_code"]]) for _n, cells in rows} - set(parsed)
     )
-    old_years = _existing_years(
-        [firm.pk for firm in (*existing.values(), *known_elsewhere.values())]
-    )
+    old_years = _existing_years([*existing.values(), *known_elsewhere.values()])
     seen: dict[tuple[str, int], int] = {}
     for done, (row_no, cells) in enumerate(rows, start=1):
         if done % BATCH == 0:
@@ -477,10 +480,10 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
             report.add_error(sheet.name, row_no, YEAR_HEADERS[field_name], message)
 
         code = credit_code_normalise(cells[index["credit_code"]])
-        firm = existing.get(code) or known_elsewhere.get(code)
+        firm_id = existing.get(code) or known_elsewhere.get(code)
         if not code:
             err("credit_code", _("The credit code is missing."))
-        elif code not in parsed and firm is None:
+        elif code not in parsed and firm_id is None:
             err(
                 "credit_code",
                 _("No firm with credit code %(code)s in sheet one or in the registry.")
@@ -529,7 +532,6 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
             seen[key] = row_no
         if report.error_count > errors_before:
             continue
-        firm_id = firm.pk if firm else None
         old = old_years.get((firm_id, year)) if firm_id else None
         label = year_key(year)
         if code in parsed and code not in existing:
