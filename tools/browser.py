@@ -12,4 +12,5 @@ LAUNCH_FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=zh-CN",  # the browser's own widgets (file picker, date input) in Chinese, as users see them
 ]
