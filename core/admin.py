@@ -31,15 +31,23 @@ class AuditedAdminMixin:
 
     def save_model(self, request, obj, form, change):
         request._audit_before = (
-            snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+            self.audit_snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
         )
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        self.audit_change(request, form.instance, getattr(request, "_audit_before", None))
+
+    def audit_snapshot(self, obj) -> dict:
+        """The object's state before an edit; an app with its own history may override."""
+        return snapshot(obj)
+
+    def audit_change(self, request, obj, before: dict | None) -> None:
+        """Record the edit, once the object and its many-to-many fields are saved."""
         object_change_record(
-            obj=form.instance,
-            before=getattr(request, "_audit_before", None),
+            obj=obj,
+            before=before,
             actor=request.user,
             ip_address=client_ip(request),
             created_action=self.created_action,

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import AuditedAdminMixin
 from core.http import client_ip
 
 from .models import Enterprise, EnterpriseYear, ImportJob, Industry
@@ -14,7 +15,7 @@ class EnterpriseYearInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Single edits; bulk work goes through 导入企业名单 (linked from this list's top)."""
 
     change_list_template = "admin/enterprises/enterprise/change_list.html"
@@ -26,21 +27,12 @@ class EnterpriseAdmin(admin.ModelAdmin):
     raw_id_fields = ["industry"]
     inlines = [EnterpriseYearInline]
 
-    def save_model(self, request, obj, form, change):
-        request._enterprise_before = (
-            enterprise_history_snapshot(Enterprise.objects.get(pk=obj.pk))
-            if change and obj.pk
-            else None
-        )
-        super().save_model(request, obj, form, change)
+    def audit_snapshot(self, obj) -> dict:
+        return enterprise_history_snapshot(obj)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+    def audit_change(self, request, obj, before: dict | None) -> None:
         enterprise_change_record(
-            enterprise=form.instance,
-            before=getattr(request, "_enterprise_before", None),
-            actor=request.user,
-            ip_address=client_ip(request),
+            enterprise=obj, before=before, actor=request.user, ip_address=client_ip(request)
         )
 
     def has_delete_permission(self, request, obj=None):

@@ -34,7 +34,7 @@ from .codes import (
     phone_normalise,
 )
 from .history import change_rows, raw_value, year_key
-from .models import Enterprise, EnterpriseRevision, EnterpriseYear, Industry
+from .models import PROFILE_FIELDS, Enterprise, EnterpriseRevision, EnterpriseYear, Industry
 from .resources import EnterpriseResource, EnterpriseYearResource, columns
 
 YEARS_SHEET = "年度数据"
@@ -557,20 +557,7 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
 # --- Writing ---------------------------------------------------------------------------------
 
 
-CREATE_FIELDS = [
-    "credit_code",
-    "name",
-    "town",
-    "address",
-    "industry",
-    "industry_code",
-    "size_class",
-    "is_tech",
-    "legal_representative",
-    "contact_person",
-    "contact_phone",
-    "status",
-]
+CREATE_FIELDS = PROFILE_FIELDS
 CREATE_DEFAULTS = {
     "address": "",
     "industry": None,

@@ -24,6 +24,23 @@ def validate_phone(value):
         raise ValidationError(error, code="phone")
 
 
+# The fields of a firm's profile: what a list sets, the history records and the export writes.
+PROFILE_FIELDS = [
+    "credit_code",
+    "name",
+    "town",
+    "address",
+    "industry",
+    "industry_code",
+    "size_class",
+    "is_tech",
+    "legal_representative",
+    "contact_person",
+    "contact_phone",
+    "status",
+]
+
+
 class Industry(models.Model):
     """GB/T 4754-2017: the 20 sections (门类, A–T) and 97 divisions (大类, 01–97)."""
 

@@ -12,7 +12,7 @@ from core.services import audit_record, changed_fields
 from . import audit
 from .history import raw_value
 from .importing import enterprises_import
-from .models import Enterprise, EnterpriseRevision, ImportJob
+from .models import PROFILE_FIELDS, Enterprise, EnterpriseRevision, ImportJob
 from .tasks import import_job_check_task, import_job_commit_task
 
 
@@ -97,20 +97,7 @@ def import_job_commit(*, job_id: int, user_id: int, ip_address: str | None = Non
     return job
 
 
-HISTORY_FIELDS = [
-    "credit_code",
-    "name",
-    "town",
-    "address",
-    "industry",
-    "industry_code",
-    "size_class",
-    "is_tech",
-    "legal_representative",
-    "contact_person",
-    "contact_phone",
-    "status",
-]
+HISTORY_FIELDS = PROFILE_FIELDS
 
 
 def _history_values(enterprise: Enterprise) -> dict:
