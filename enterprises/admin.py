@@ -9,9 +9,17 @@ from .services import enterprise_change_record, enterprise_history_snapshot
 
 
 class EnterpriseYearInline(admin.TabularInline):
+    """Read-only: yearly figures come from the 年度数据 sheet, so their history stays whole."""
+
     model = EnterpriseYear
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Enterprise)

@@ -57,7 +57,11 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
     job.rows_done = report.rows_total
     job.status = ImportJob.Status.PREVIEW if report.ok else ImportJob.Status.INVALID
     job.finished_at = timezone.now()
-    job.save(update_fields=["report", "rows_total", "rows_done", "status", "finished_at"])
+    fields = ["report", "rows_total", "rows_done", "status", "finished_at"]
+    if not report.ok:
+        job.content = b""  # a file with errors is never imported: keep only its report
+        fields.append("content")
+    job.save(update_fields=fields)
     return job
 
 
@@ -93,7 +97,8 @@ def import_job_commit(*, job_id: int, user_id: int, ip_address: str | None = Non
     job.rows_done = report.rows_total
     job.status = ImportJob.Status.DONE if report.committed else ImportJob.Status.INVALID
     job.finished_at = timezone.now()
-    job.save(update_fields=["report", "rows_done", "status", "finished_at"])
+    job.content = b""  # the file is no longer needed; its name and report stay
+    job.save(update_fields=["report", "rows_done", "status", "finished_at", "content"])
     return job
 
 

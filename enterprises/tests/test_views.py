@@ -185,7 +185,7 @@ def test_web_import_previews_then_imports_on_confirm(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response.url)  # a double click
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.DONE
+    assert job.status == ImportJob.Status.DONE and bytes(job.content) == b""
     assert Enterprise.objects.count() == 2
     assert EnterpriseRevision.objects.count() == 2
     assert AuditEvent.objects.filter(action="enterprise.import").count() == 1
@@ -199,7 +199,7 @@ def test_web_import_with_errors_says_where_and_writes_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, xlsx([firm_row(1), firm_row(2, 所属镇街="火星")]))
     job = ImportJob.objects.get()
-    assert job.status == ImportJob.Status.INVALID
+    assert job.status == ImportJob.Status.INVALID and bytes(job.content) == b""
     page = client.get(response.url).content.decode()
     assert "没有导入任何数据" in page and "无法识别的镇街“火星”" in page
     assert "<td>3</td>" in page and "确认导入" not in page
