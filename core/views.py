@@ -6,6 +6,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
@@ -14,7 +15,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from . import audit
 from .forms import AuditFilterForm, LoginForm, PasswordChangeForm
@@ -55,6 +56,21 @@ def lockout_response(request, original_response=None, credentials=None):
         },
         status=429,
     )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class AdminLoginView(RedirectView):
+    """The admin's login goes to the one login page. Someone already logged in who lands here
+    was sent by the admin because the account may not use it: that is a refusal, not a login
+    (redirecting would loop between the two login pages)."""
+
+    pattern_name = "login"
+    query_string = True
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
 
 
 class StartView(View):

@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 from core import views as core_views
 
@@ -20,10 +18,7 @@ urlpatterns = [
         name="password_change",
     ),
     # One login page for everyone, with the lockout and session-expiry messages.
-    path(
-        "admin/login/",
-        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
-    ),
+    path("admin/login/", core_views.AdminLoginView.as_view()),
     path("admin/", admin.site.urls),
     path("enterprises/", include("enterprises.urls")),
     path("", include("core.urls")),

@@ -143,6 +143,15 @@ def test_admin_login_uses_the_one_login_page(client, db, path):
     assert response.redirect_chain[-1][0].startswith(LOGIN)
 
 
+def test_a_logged_in_user_without_admin_access_is_refused_not_looped(client, cadre):
+    client.force_login(cadre)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) == 1
+    assert "您的角色无权使用此页面" in response.content.decode()
+    assert AuditEvent.objects.filter(action=audit.PERMISSION_DENIED, actor=cadre).exists()
+
+
 def test_administrator_unlocks_an_account_in_the_admin(client, cadre, admin_user, password):
     for _ in range(5):
         post_login(client, "cadre1", "wrong-password-1")
