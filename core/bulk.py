@@ -55,9 +55,12 @@ def bulk_insert(model, field_names: Sequence[str], rows: Iterable[Sequence], pag
                 tuple(_copy_value(v) for v in row) for row in rows
             )
             buffer.seek(0)
-            cursor.cursor.copy_expert(  # the driver's own cursor under Django's wrapper
-                f"COPY {table} ({column_sql}) FROM STDIN WITH (FORMAT csv{options})", buffer
-            )
+            # The driver's own cursor under Django's wrapper: translate its errors (a unique
+            # violation must arrive as django.db.IntegrityError, as from any other query).
+            with connection.wrap_database_errors:
+                cursor.cursor.copy_expert(
+                    f"COPY {table} ({column_sql}) FROM STDIN WITH (FORMAT csv{options})", buffer
+                )
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(

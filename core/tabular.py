@@ -6,13 +6,15 @@ checked before anything is decompressed, so a zip bomb is refused at once; its X
 python-calamine (Rust, no entity expansion; defusedxml guards openpyxl where openpyxl is used).
 CSV may be UTF-8 (with or without BOM) or GBK/GB18030, as Chinese Excel writes it.
 
-Every value comes back as text, stripped, with full-width characters made half-width, so a
-number typed as text and a number stored as a number read the same.
+Every value comes back as text, stripped, so a number typed as text and a number stored as a
+number read the same. Full-width characters are left alone here: the reader of each column
+decides (codes and numbers are normalised, names are kept as written).
 """
 
 import csv
 import datetime
 import io
+import re
 import sys
 import unicodedata
 import zipfile
@@ -43,7 +45,9 @@ def header_normalise(value) -> str:
 
 def cell_text(value) -> str:
     if type(value) is str:  # the common case first: this runs once per cell
-        text = value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
+        # Only trimmed: names and addresses stay as written (full-width brackets in a registered
+        # name are part of it). Codes, numbers and lookup words are normalised where read.
+        text = value.strip()
         # Short texts repeat down a column (towns, 规上, 是/否): keep one copy of each.
         return sys.intern(text) if len(text) <= 8 else text
     if value is None:
@@ -109,6 +113,7 @@ def _read_xlsx(content: bytes) -> list[Sheet]:
         raise TableError(
             _("The Excel file unpacks to far more data than a firm list holds; it was refused.")
         )
+    _check_extent(archive, members)
     import python_calamine
 
     try:
@@ -123,6 +128,46 @@ def _read_xlsx(content: bytes) -> list[Sheet]:
     except Exception as exc:  # calamine raises a few plain errors on malformed XML
         raise TableError(_("The Excel file is damaged and cannot be opened.")) from exc
     return sheets
+
+
+_ROW_REF = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,9})"')
+_WIDE_CELL_REF = re.compile(rb'\br="([A-Z]{2,3})[0-9]{1,9}"')  # columns past Z are rare
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + (letter - ord("A") + 1)
+    return number
+
+
+def _check_extent(archive: zipfile.ZipFile, members) -> None:
+    """Refuse a sheet whose cells span more rows × columns than IMPORT_MAX_CELLS before the
+    reader builds its grid: two cells at A1 and XFD1048576 make a 5 KB file and a grid of 17
+    billion cells. The sheet's XML is scanned as a stream for row numbers and wide columns."""
+    for member in members:
+        name = member.filename
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        max_row, max_column, tail = 0, 26, b""
+        with archive.open(member) as stream:
+            while chunk := stream.read(1 << 20):
+                data = tail + chunk
+                rows = _ROW_REF.findall(data)
+                if rows:
+                    max_row = max(max_row, *(int(r) for r in rows))
+                for letters in _WIDE_CELL_REF.findall(data):
+                    max_column = max(max_column, _column_number(letters))
+                tail = data[-64:]
+        if max_row * max_column > settings.IMPORT_MAX_CELLS:
+            raise TableError(
+                _(
+                    "A sheet of this file spans %(rows)d rows and %(columns)d columns, far more "
+                    "than a firm list holds; it was refused. Delete the stray cells far below or "
+                    "to the right of the table and save it again."
+                )
+                % {"rows": max_row, "columns": max_column}
+            )
 
 
 def _read_csv(content: bytes) -> Sheet:

@@ -109,6 +109,18 @@ def industry_code_parse(value, divisions: dict[str, str]) -> tuple[str, str, str
     letter, digits = match.group(1), match.group(2) or ""
     if not digits:
         return letter, letter, None
+    if len(digits) == 3 and digits.endswith("0"):
+        # No group (中类) ends in 0: this is a class (小类) whose leading 0 Excel dropped when
+        # the cell was a number (0610 → 610). Guessing would file the firm in another section.
+        return (
+            code,
+            "",
+            _(
+                "Industry code %(code)s is not a group (no group ends in 0). If you mean class "
+                "0%(digits)s, format the cell as text and write 0%(digits)s."
+            )
+            % {"code": code, "digits": digits},
+        )
     section = divisions.get(digits[:2])
     if section is None:
         return (

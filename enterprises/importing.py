@@ -30,6 +30,7 @@ from .codes import (
     credit_code_error,
     credit_code_normalise,
     industry_code_parse,
+    normalise,
     phone_error,
     phone_normalise,
 )
@@ -213,7 +214,7 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
         values["town"] = town.pk
     town_name = town.name if town else town_text
 
-    size_text = col("size_class")
+    size_text = normalise(col("size_class"))
     size = SIZE_WORDS.get(size_text)
     if size is None:
         err(
@@ -235,7 +236,7 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
         values["industry"] = lookups.industries.get(known) if known else None
 
     if "is_tech" in index:
-        text = col("is_tech").lower()
+        text = normalise(col("is_tech")).lower()
         if text in YES_WORDS:
             values["is_tech"] = True
         elif text in NO_WORDS:
@@ -251,7 +252,7 @@ def _parse_firm_row(row_no, cells, index, lookups, report, sheet_name) -> _FirmR
         values["contact_phone"] = phone
 
     if "status" in index:
-        text = col("status")
+        text = normalise(col("status"))
         status = STATUS_WORDS.get(text) if text else Enterprise.Status.OPERATING
         if status is None:
             err("status", _("Unknown status %(value)s: write 在营 or 关停.") % {"value": text})
@@ -318,12 +319,17 @@ class _OldFirm(tuple):
         return tuple.__getitem__(self, 0)
 
 
-def _existing_firms(codes) -> dict[str, _OldFirm]:
+def _existing_firms(codes, *, lock: bool = False) -> dict[str, _OldFirm]:
+    """The registry's rows for these codes. ``lock`` (when committing) holds them until the
+    import's transaction ends, so an edit made meanwhile is not overwritten unseen."""
     found = {}
     columns_ = [*_OldFirm.KEYS[:-2], "town_id", "industry_id"]
     code_at = _OldFirm._POS["credit_code"]
     for chunk in _chunks(codes, 5000):
-        for row in Enterprise.objects.filter(credit_code__in=chunk).values_list(*columns_):
+        rows = Enterprise.objects.filter(credit_code__in=chunk)
+        if lock:
+            rows = rows.select_for_update()
+        for row in rows.values_list(*columns_):
             found[row[code_at]] = _OldFirm(row)
     return found
 
@@ -360,7 +366,9 @@ class _Plan:
     revisions: dict  # credit code -> {label: [old, new]}
 
 
-def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) -> _Plan | None:
+def _plan(
+    sheets: list[Sheet], report: Report, progress: Callable[[int], None], *, lock: bool = False
+) -> _Plan | None:
     if not sheets or not sheets[0].headers:
         report.file_error = _("The file is empty.")
         return None
@@ -414,7 +422,7 @@ def _plan(sheets: list[Sheet], report: Report, progress: Callable[[int], None]) 
     existing: dict[str, int] = {}  # credit code -> id of the firms already in the registry
     # The registry's rows are compared a chunk at a time; only the changed ones are kept.
     for chunk in _chunks(parsed, 5000):
-        registry = _existing_firms(chunk)
+        registry = _existing_firms(chunk, lock=lock)
         for code in chunk:
             _compare(parsed[code], registry.get(code), plan, existing, lookups)
 
@@ -489,7 +497,7 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
                 _("No firm with credit code %(code)s in sheet one or in the registry.")
                 % {"code": code},
             )
-        year_text = cells[index["year"]].removesuffix("年")
+        year_text = normalise(cells[index["year"]]).removesuffix("年")
         year = None
         if not year_text.isdigit() or not 1990 <= int(year_text) <= 2100:
             err(
@@ -504,7 +512,7 @@ def _plan_years(sheet, rows, parsed, existing, plan, report, lookups, progress, 
             position = index.get(field_name)
             if position is None:
                 continue
-            text = cells[position].replace(" ", "")
+            text = normalise(cells[position]).replace(" ", "")
             if not text:
                 values[field_name] = None
                 continue
@@ -608,7 +616,9 @@ def _write(plan: _Plan, *, actor: User | None, source_name: str, source: str) ->
 
     firm_ids = {firm.values["credit_code"]: old.pk for firm, old, _c in plan.updates}
     firm_ids.update(created_ids)
-    missing = {code for code, _y, _v in plan.year_creates} - set(firm_ids)
+    # Firms touched only through their yearly figures (unchanged on sheet one, or only on the
+    # 年度数据 sheet) need their ids too.
+    missing = ({code for code, _y, _v in plan.year_creates} | set(plan.revisions)) - set(firm_ids)
     if missing:
         firm_ids.update(_ids_by_code(missing))
     bulk_insert(
@@ -676,7 +686,7 @@ def enterprises_import(
         return report
     try:
         with transaction.atomic():
-            plan = _plan(sheets, report, progress)
+            plan = _plan(sheets, report, progress, lock=True)
             if plan is None or not report.ok:
                 return report
             _write(plan, actor=actor, source_name=file_name, source=source)

@@ -45,13 +45,17 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
     if not claimed:
         return None
     job = ImportJob.objects.get(pk=job_id)
-    report = enterprises_import(
-        content=bytes(job.content),
-        file_name=job.file_name,
-        actor=job.created_by,
-        commit=False,
-        progress=_progress_writer(job.pk),
-    )
+    try:
+        report = enterprises_import(
+            content=bytes(job.content),
+            file_name=job.file_name,
+            actor=job.created_by,
+            commit=False,
+            progress=_progress_writer(job.pk),
+        )
+    except Exception:
+        _job_failed(job)
+        raise
     job.report = report.as_dict()
     job.rows_total = report.rows_total
     job.rows_done = report.rows_total
@@ -63,6 +67,23 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
         fields.append("content")
     job.save(update_fields=fields)
     return job
+
+
+def _job_failed(job: ImportJob) -> None:
+    """An unexpected error: nothing was written (the import is one transaction); say so on the
+    job's page instead of leaving it polling for ever. The error itself goes to the log."""
+    job.status = ImportJob.Status.FAILED
+    job.report = {
+        **(job.report or {}),
+        "file_error": _(
+            "The import stopped on an unexpected error and wrote nothing. Tell your "
+            "administrator the time it happened; the file can be uploaded again."
+        ),
+        "committed": False,
+    }
+    job.finished_at = timezone.now()
+    job.content = b""
+    job.save(update_fields=["status", "report", "finished_at", "content"])
 
 
 def import_job_confirm(*, job: ImportJob, user: User, ip_address: str | None) -> ImportJob:
@@ -85,14 +106,18 @@ def import_job_commit(*, job_id: int, user_id: int, ip_address: str | None = Non
     if job.status != ImportJob.Status.IMPORTING:
         return job
     user = User.objects.get(pk=user_id)
-    report = enterprises_import(
-        content=bytes(job.content),
-        file_name=job.file_name,
-        actor=user,
-        commit=True,
-        progress=_progress_writer(job.pk),
-        ip_address=ip_address,
-    )
+    try:
+        report = enterprises_import(
+            content=bytes(job.content),
+            file_name=job.file_name,
+            actor=user,
+            commit=True,
+            progress=_progress_writer(job.pk),
+            ip_address=ip_address,
+        )
+    except Exception:
+        _job_failed(job)
+        raise
     job.report = report.as_dict()
     job.rows_done = report.rows_total
     job.status = ImportJob.Status.DONE if report.committed else ImportJob.Status.INVALID

@@ -254,3 +254,70 @@ def test_errors_are_listed_up_to_a_limit_but_all_counted(towns):
     rows = [firm_row(n, 所属镇街="") for n in range(1, 1206)]
     report = run(xlsx(rows), commit=False)
     assert report.error_count == 1205 and len(report.errors) == 1000
+
+
+def test_a_change_to_yearly_figures_alone_is_imported(towns):
+    run(xlsx([firm_row(1)], [year_row(1, 2025)]))
+    report = run(xlsx([firm_row(1)], [year_row(1, 2025, **{"税收(万元)": 61})]))
+    assert report.committed and report.updated == 1 and report.years_updated == 1
+    assert EnterpriseYear.objects.get().tax == Decimal("61.00")
+    assert EnterpriseRevision.objects.get(created=False).changes == {
+        "year:2025": {"tax": ["60", "61"]}
+    }
+
+
+def test_figures_of_a_registry_firm_absent_from_sheet_one(towns):
+    run(xlsx([firm_row(1)]))
+    report = run(xlsx([firm_row(2)], [year_row(1, 2025)]))
+    assert report.committed and report.years_created == 1
+    assert EnterpriseYear.objects.get().enterprise.credit_code == credit_code(1)
+
+
+def test_names_and_addresses_are_kept_as_written(towns):
+    name, address = "临安某某科技有限公司（分公司）", "钱王街１号，东"
+    content = xlsx([firm_row(1, name=name, 地址=address, 规模类型="规上")])
+    assert run(content).committed
+    firm = Enterprise.objects.get()
+    assert (firm.name, firm.address) == (name, address)
+    assert run(content).unchanged == 1
+
+
+def test_full_width_numbers_and_words_are_read(towns):
+    report = run(xlsx([firm_row(1)], [year_row(1, "２０２５", **{"产值(万元)": "１２００．５"})]))
+    assert report.committed
+    assert EnterpriseYear.objects.get().output_value == Decimal("1200.50")
+
+
+def test_a_class_code_that_lost_its_leading_zero_is_refused(towns):
+    [(_r, column, message)] = only_errors(run(xlsx([firm_row(1, 行业代码="610")])))
+    assert column == "行业代码" and "0610" in message
+    assert run(xlsx([firm_row(1, 行业代码="0610")])).committed
+    assert Enterprise.objects.get().industry.code == "B06"
+
+
+def test_a_sheet_spanning_billions_of_cells_is_refused_before_it_is_read(towns):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(FIRM_HEADERS)
+    book.active["XFD1048576"] = "x"
+    out = io.BytesIO()
+    book.save(out)
+    assert len(out.getvalue()) < 20_000
+    assert "1048576 行、16384 列" in run(out.getvalue()).file_error
+
+
+def test_a_clash_in_the_bulk_path_is_a_django_integrity_error(towns):
+    """So the engine's "another import changed the same firms" message fires on PostgreSQL's
+    COPY as on SQLite."""
+    from django.db import IntegrityError, transaction
+
+    from core.bulk import bulk_insert
+
+    run(xlsx([firm_row(1)]))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(
+            EnterpriseYear,
+            ["enterprise", "year"],
+            [(Enterprise.objects.get().pk, 2025), (Enterprise.objects.get().pk, 2025)],
+        )

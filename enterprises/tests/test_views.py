@@ -261,3 +261,24 @@ def test_admin_edit_keeps_the_history(client, admin_user, towns):
         "town": ["锦城街道", "锦北街道"],
     }
     assert AuditEvent.objects.filter(action="enterprise.update", actor=admin_user).exists()
+
+
+def test_an_unexpected_error_ends_the_job_with_a_message(
+    client, office, towns, django_capture_on_commit_callbacks, celery_eager, monkeypatch
+):
+    from enterprises import services
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    client.force_login(office)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, xlsx([firm_row(1)]))
+    monkeypatch.setattr(services, "enterprises_import", broken)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        client.post(response.url)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED
+    page = client.get(response.url).content.decode()
+    assert "意外错误" in page and "上传修改后的文件" in page
+    assert not Enterprise.objects.exists()
