@@ -23,7 +23,7 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-## Serve the app on http://127.0.0.1:$(PORT) with demo data (loaded when the database is empty).
+## Serve the app on http://127.0.0.1:$(PORT) with demo data (each app's part loaded while it is empty).
 run: migrate
 	$(PY) manage.py seed_demo --if-empty
 	@echo "打开 http://127.0.0.1:$(PORT)/ 使用上面的演示账号登录（Ctrl+C 停止）。"

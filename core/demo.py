@@ -80,6 +80,15 @@ DEMO_LOGINS = [
 ]
 
 
+def is_empty() -> bool:
+    return not Unit.objects.exists()
+
+
+def towns_ensure() -> None:
+    """The 18 towns and streets, which other apps' demo data (firms) stand on."""
+    _units(TOWNS, Unit.Kind.TOWN)
+
+
 def _units(names, kind, start=0):
     for order, name in enumerate(names, start=start):
         Unit.objects.get_or_create(name=name, defaults={"kind": kind, "sort_order": order})

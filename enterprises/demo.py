@@ -219,9 +219,16 @@ def demo_workbook(town_names: list[str], count: int = FIRM_COUNT) -> bytes:
     return out.getvalue()
 
 
-def seed(*, with_logins: bool, log) -> None:
-    from core.demo import TOWNS
+def is_empty() -> bool:
+    from .models import Enterprise
 
+    return not Enterprise.objects.exists()
+
+
+def seed(*, with_logins: bool, log) -> None:
+    from core.demo import TOWNS, towns_ensure
+
+    towns_ensure()
     report = enterprises_import(
         content=demo_workbook(TOWNS, getattr(settings, "DEMO_FIRM_COUNT", FIRM_COUNT)),
         file_name="演示企业名单.xlsx",

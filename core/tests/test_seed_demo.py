@@ -57,8 +57,17 @@ def test_no_demo_logins_without_debug(db, settings):
     assert DEMO_PASSWORD not in output
 
 
-def test_if_empty_leaves_an_existing_database_alone(db, settings, unit):
+def test_if_empty_leaves_existing_data_alone_but_fills_new_apps(db, settings, unit):
+    from enterprises.models import Enterprise
+
     settings.DEBUG = True
-    output = run_seed("--if-empty")
-    assert Unit.objects.count() == 1
-    assert "跳过" in output
+    run_seed("--if-empty")
+    # The organisation was there: no departments added. The firms were not: they come, with
+    # the towns they stand on.
+    assert not Unit.objects.filter(kind=Unit.Kind.DEPARTMENT).exclude(pk=unit.pk).exists()
+    firms = Enterprise.objects.count()
+    assert firms > 0 and Unit.objects.filter(kind=Unit.Kind.TOWN).count() == 18
+    Enterprise.objects.filter(pk=Enterprise.objects.first().pk).update(name="改过的名字")
+    run_seed("--if-empty")
+    assert Enterprise.objects.filter(name="改过的名字").exists()
+    assert Enterprise.objects.count() == firms
