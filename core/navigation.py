@@ -73,6 +73,12 @@ SECTIONS: list[Section] = [
         "core.view_dashboard",
     ),
     Section(
+        "unit_visits",
+        _("Our unit's visits"),
+        _("Read the visit surveys your unit's cadres filed and the problems they recorded."),
+        "core.view_unit_visits",
+    ),
+    Section(
         "enterprises",
         _("Enterprise files"),
         _("Read every firm's file: profile, yearly figures, visits, problems and slips."),

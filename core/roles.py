@@ -19,6 +19,7 @@ CAPABILITIES = [
     ("handle_slips", "签收、办理、答复本单位交办单"),
     ("supervise", "督查督办、发布通报、组织考评"),
     ("view_dashboard", "查看督查看板与通报"),
+    ("view_unit_visits", "查看本单位干部的走访记录"),
     ("submit_requests", "企业在线反映诉求并评价"),
     ("import_data", "批量导入企业名单与挂钩关系"),
 ]
@@ -31,6 +32,7 @@ class Role(models.TextChoices):
     OFFICE = "活动办工作人员", _("Activity office staff")
     HANDLER = "承办单位经办人", _("Unit handler")
     LEADER = "领导", _("Leader")
+    UNIT_LEADER = "单位负责人", _("Unit leader")
     ENTERPRISE = "企业用户", _("Enterprise user")
     ADMIN = "系统管理员", _("Administrator")
 
@@ -49,6 +51,7 @@ ROLE_PERMISSIONS = {
     ],
     Role.HANDLER: ["core.handle_slips"],
     Role.LEADER: ["core.view_all_enterprises", "core.view_dashboard"],
+    Role.UNIT_LEADER: ["core.view_unit_visits"],
     Role.ENTERPRISE: ["core.submit_requests"],
     Role.ADMIN: [
         "core.view_all_enterprises",

@@ -183,6 +183,7 @@ class EnterpriseRevision(models.Model):
     class Source(models.TextChoices):
         IMPORT = "import", _("Excel import")
         ADMIN = "admin", _("Administration")
+        VISIT = "visit", _("Visit survey")
         DEMO = "demo", _("Demo data")
 
     enterprise = models.ForeignKey(

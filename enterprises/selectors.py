@@ -1,17 +1,37 @@
 """Reads of the registry, limited in the query to what the user may see."""
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .models import Enterprise, ImportJob
 
+# Apps above the registry (pairings, slips, the portal) say which firms a user reaches through
+# them: each function takes a user and returns a queryset of firm ids, or None for none.
+_visibility_sources: list[Callable] = []
+
+
+def enterprise_visibility_register(source: Callable) -> None:
+    if source not in _visibility_sources:
+        _visibility_sources.append(source)
+
 
 def enterprises_visible_to(user) -> QuerySet[Enterprise]:
-    """The office, administrators and leaders see every firm. Others see firms through their
-    relations (pairings, slips, their own firm) as those parts of the product arrive."""
+    """The office, administrators and leaders see every firm; others see the firms they reach
+    through the relations higher apps register (a cadre's pairings, a unit's slips, ...)."""
+    if not user.is_authenticated:
+        return Enterprise.objects.none()
     if user.has_perm("core.view_all_enterprises"):
         return Enterprise.objects.all()
-    return Enterprise.objects.none()
+    query = None
+    for source in _visibility_sources:
+        ids = source(user)
+        if ids is not None:
+            query = Q(pk__in=ids) if query is None else query | Q(pk__in=ids)
+    if query is None:
+        return Enterprise.objects.none()
+    return Enterprise.objects.filter(query)
 
 
 def enterprises_filter(

@@ -17,6 +17,7 @@ from core.models import Unit
 
 from .codes import phone_mask
 from .exporting import enterprises_export_xlsx, import_template_xlsx
+from .file_sections import file_sections_for
 from .forms import EnterpriseFilterForm, ImportUploadForm
 from .history import change_rows
 from .models import EnterpriseRevision, ImportJob
@@ -112,6 +113,7 @@ class EnterpriseDetailView(View):
                 "chart": chart,
                 "revisions": [_revision_rows(r) for r in revisions],
                 "show_history": history_visible(request.user),
+                "sections": file_sections_for(request, firm),
             },
         )
 

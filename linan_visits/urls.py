@@ -21,6 +21,8 @@ urlpatterns = [
     path("admin/login/", core_views.AdminLoginView.as_view()),
     path("admin/", admin.site.urls),
     path("enterprises/", include("enterprises.urls")),
+    path("issues/", include("issues.urls")),
+    path("visits/", include("visits.urls")),
     path("", include("core.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""The pairing import pages (included by visits/urls.py)."""
+
+urlpatterns: list = []
