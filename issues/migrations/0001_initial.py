@@ -7,37 +7,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enterprises', '0004_alter_enterpriserevision_source'),
+        ("enterprises", "0004_alter_enterpriserevision_source"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Problem',
+            name="Problem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('channel', models.CharField(choices=[('visit', 'Visit'), ('hotline', 'Service hotline'), ('web', 'Web submission'), ('group_chat', 'QQ / WeChat group'), ('symposium', 'Symposium'), ('on_site', 'On site'), ('other', 'Other')], max_length=12, verbose_name='channel')),
-                ('description', models.TextField(verbose_name='description')),
-                ('category', models.CharField(choices=[('land', 'Land and buildings'), ('labour', 'Talent and labour'), ('financing', 'Financing'), ('energy', 'Power and energy'), ('transport', 'Transport'), ('approval', 'Approvals'), ('policy', 'Policy'), ('environment', 'Environment'), ('market', 'Market'), ('technology', 'Technology'), ('infrastructure', 'Infrastructure'), ('other', 'Other')], max_length=16, verbose_name='category')),
-                ('urgency', models.CharField(choices=[('normal', 'Normal'), ('pressing', 'Pressing'), ('urgent', 'Urgent')], default='normal', max_length=10, verbose_name='urgency')),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='raised at')),
-                ('met_face_to_face', models.BooleanField(default=False, verbose_name='met face to face')),
-                ('status', models.CharField(choices=[('new', 'Awaiting sorting')], default='new', max_length=12, verbose_name='status')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='problems', to='enterprises.enterprise', verbose_name='enterprise')),
-                ('raised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='problems_raised', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("visit", "Visit"),
+                            ("hotline", "Service hotline"),
+                            ("web", "Web submission"),
+                            ("group_chat", "QQ / WeChat group"),
+                            ("symposium", "Symposium"),
+                            ("on_site", "On site"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="description")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("land", "Land and buildings"),
+                            ("labour", "Talent and labour"),
+                            ("financing", "Financing"),
+                            ("energy", "Power and energy"),
+                            ("transport", "Transport"),
+                            ("approval", "Approvals"),
+                            ("policy", "Policy"),
+                            ("environment", "Environment"),
+                            ("market", "Market"),
+                            ("technology", "Technology"),
+                            ("infrastructure", "Infrastructure"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("normal", "Normal"),
+                            ("pressing", "Pressing"),
+                            ("urgent", "Urgent"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="urgency",
+                    ),
+                ),
+                (
+                    "raised_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="raised at"
+                    ),
+                ),
+                (
+                    "met_face_to_face",
+                    models.BooleanField(default=False, verbose_name="met face to face"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("new", "Awaiting sorting")],
+                        default="new",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="problems",
+                        to="enterprises.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="problems_raised",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'problem',
-                'verbose_name_plural': 'problems',
-                'ordering': ['-raised_at', '-id'],
-                'indexes': [models.Index(fields=['status', '-raised_at'], name='problem_status_idx'), models.Index(fields=['category'], name='problem_category_idx'), models.Index(fields=['channel'], name='problem_channel_idx'), models.Index(fields=['enterprise', '-raised_at'], name='problem_firm_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('description', ''), _negated=True), name='problem_description_not_empty')],
+                "verbose_name": "problem",
+                "verbose_name_plural": "problems",
+                "ordering": ["-raised_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "-raised_at"], name="problem_status_idx"),
+                    models.Index(fields=["category"], name="problem_category_idx"),
+                    models.Index(fields=["channel"], name="problem_channel_idx"),
+                    models.Index(fields=["enterprise", "-raised_at"], name="problem_firm_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("description", ""), _negated=True),
+                        name="problem_description_not_empty",
+                    )
+                ],
             },
         ),
     ]
