@@ -117,6 +117,15 @@ def section_link(key: str, url_name: str, *, extra_url_names: list[str] | None =
     raise KeyError(key)
 
 
+def section_extend(key: str, url_names: list[str]) -> None:
+    """Mark more pages as part of a section another app linked (for the active menu item)."""
+    for section in SECTIONS:
+        if section.key == key:
+            section.extra_url_names.extend(n for n in url_names if n not in section.extra_url_names)
+            return
+    raise KeyError(key)
+
+
 def sections_for(user) -> list[Section]:
     """Every section the user's permissions grant, linked or not, in display order."""
     if not user.is_authenticated:

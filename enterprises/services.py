@@ -12,7 +12,7 @@ from core.services import audit_record, changed_fields
 from . import audit
 from .history import raw_value
 from .importing import enterprises_import
-from .models import PROFILE_FIELDS, Enterprise, EnterpriseRevision, ImportJob
+from .models import PROFILE_FIELDS, Enterprise, EnterpriseRevision, EnterpriseYear, ImportJob
 from .tasks import import_job_check_task, import_job_commit_task
 
 
@@ -184,3 +184,55 @@ def enterprise_export_record(*, actor: User, count: int, filters: dict, ip_addre
         after={"count": count, **{k: str(v) for k, v in filters.items() if v}},
         ip_address=ip_address,
     )
+
+
+YEAR_FIGURE_FIELDS = ["output_value", "sales", "tax", "profit", "employees"]
+
+
+def enterprise_year_figures_record(
+    *,
+    enterprise: Enterprise,
+    year: int,
+    figures: dict,
+    actor: User | None,
+    source: str,
+    source_name: str = "",
+) -> dict:
+    """Set some of a firm's figures for one year (a visit survey reports this year's sales,
+    employees and profit). Figures given as None are left as they are. Writes the edit history
+    when anything changed and returns {field: [old, new]} for what did."""
+    from .history import year_key
+
+    unknown = set(figures) - set(YEAR_FIGURE_FIELDS)
+    if unknown:
+        raise ValueError(f"not yearly figures: {sorted(unknown)}")
+    given = {k: v for k, v in figures.items() if v is not None}
+    if not given:
+        return {}
+    row = (
+        EnterpriseYear.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
+    )
+    created = row is None
+    if created:
+        row = EnterpriseYear(enterprise=enterprise, year=year)
+    changes = {}
+    for name, value in given.items():
+        old = getattr(row, name)
+        if old != value:
+            changes[name] = [raw_value(old), raw_value(value)]
+            setattr(row, name, value)
+    if not changes:
+        return {}
+    row.full_clean()
+    if created:
+        row.save()
+    else:
+        row.save(update_fields=list(changes))
+    EnterpriseRevision.objects.create(
+        enterprise=enterprise,
+        actor=actor,
+        source=source,
+        source_name=source_name[:200],
+        changes={year_key(year): changes},
+    )
+    return changes

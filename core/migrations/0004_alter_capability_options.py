@@ -4,14 +4,30 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_audit_append_only'),
+        ("core", "0003_audit_append_only"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='capability',
-            options={'default_permissions': (), 'managed': False, 'permissions': [('visit_paired_enterprises', '走访挂钩企业、填写走访调查表'), ('view_all_enterprises', '查阅全部企业档案'), ('manage_campaigns', '管理走访活动与挂钩关系'), ('assign_problems', '梳理问题、签发交办单'), ('handle_slips', '签收、办理、答复本单位交办单'), ('supervise', '督查督办、发布通报、组织考评'), ('view_dashboard', '查看督查看板与通报'), ('view_unit_visits', '查看本单位干部的走访记录'), ('submit_requests', '企业在线反映诉求并评价'), ('import_data', '批量导入企业名单与挂钩关系')], 'verbose_name': 'capability', 'verbose_name_plural': 'capabilities'},
+            name="capability",
+            options={
+                "default_permissions": (),
+                "managed": False,
+                "permissions": [
+                    ("visit_paired_enterprises", "走访挂钩企业、填写走访调查表"),
+                    ("view_all_enterprises", "查阅全部企业档案"),
+                    ("manage_campaigns", "管理走访活动与挂钩关系"),
+                    ("assign_problems", "梳理问题、签发交办单"),
+                    ("handle_slips", "签收、办理、答复本单位交办单"),
+                    ("supervise", "督查督办、发布通报、组织考评"),
+                    ("view_dashboard", "查看督查看板与通报"),
+                    ("view_unit_visits", "查看本单位干部的走访记录"),
+                    ("submit_requests", "企业在线反映诉求并评价"),
+                    ("import_data", "批量导入企业名单与挂钩关系"),
+                ],
+                "verbose_name": "capability",
+                "verbose_name_plural": "capabilities",
+            },
         ),
     ]

@@ -40,6 +40,7 @@ def test_changing_a_group_in_the_admin_changes_what_its_members_may_use(make_use
         (Role.OFFICE, ["assign", "campaigns", "supervise", "dashboard", "enterprises", "imports"]),
         (Role.LEADER, ["dashboard", "enterprises"]),
         (Role.ENTERPRISE, ["portal"]),
+        (Role.UNIT_LEADER, ["unit_visits"]),
         (Role.ADMIN, ["enterprises", "imports", "audit"]),
     ],
 )
@@ -66,12 +67,21 @@ def test_navigation_bar_shows_only_pages_the_role_may_use(client, make_user, adm
 
 
 def test_start_page_is_home_until_a_role_page_exists(make_user):
-    assert start_url_for(make_user(Role.CADRE)) == reverse("core:home")
+    assert start_url_for(make_user(Role.HANDLER)) == reverse("core:home")
 
 
-@pytest.mark.parametrize("role", [Role.OFFICE, Role.LEADER, Role.ADMIN])
-def test_roles_reading_the_registry_start_on_the_firm_list(make_user, role):
-    assert start_url_for(make_user(role)) == reverse("enterprises:list")
+@pytest.mark.parametrize(
+    ("role", "url_name"),
+    [
+        (Role.CADRE, "visits:my_firms"),
+        (Role.OFFICE, "issues:problem_list"),
+        (Role.UNIT_LEADER, "visits:visit_list"),
+        (Role.LEADER, "enterprises:list"),
+        (Role.ADMIN, "enterprises:list"),
+    ],
+)
+def test_each_role_starts_on_its_first_section_with_a_page(make_user, role, url_name):
+    assert start_url_for(make_user(role)) == reverse(url_name)
 
 
 def test_start_page_is_the_first_linked_section_of_the_role(make_user, monkeypatch):

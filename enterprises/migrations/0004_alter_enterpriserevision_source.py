@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enterprises', '0003_role_permissions'),
+        ("enterprises", "0003_role_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='enterpriserevision',
-            name='source',
-            field=models.CharField(choices=[('import', 'Excel import'), ('admin', 'Administration'), ('visit', 'Visit survey'), ('demo', 'Demo data')], max_length=10, verbose_name='source'),
+            model_name="enterpriserevision",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("import", "Excel import"),
+                    ("admin", "Administration"),
+                    ("visit", "Visit survey"),
+                    ("demo", "Demo data"),
+                ],
+                max_length=10,
+                verbose_name="source",
+            ),
         ),
     ]
