@@ -99,9 +99,11 @@ class Campaign(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-    )
+    )  # null: the system (demo data)
 
     class Meta:
         verbose_name = _("visit campaign")
@@ -209,9 +211,7 @@ class Visit(TimeStampedModel):
     companions = models.CharField(_("other visitors"), max_length=200, blank=True)
     met_principal = models.BooleanField(_("met the firm's principal face to face"), default=False)
 
-    orders_trend = models.CharField(
-        _("orders"), max_length=4, choices=Trend.choices, blank=True
-    )
+    orders_trend = models.CharField(_("orders"), max_length=4, choices=Trend.choices, blank=True)
     orders_note = models.TextField(_("orders: note"), blank=True)
     vacancies = models.PositiveIntegerField(_("hiring: vacancies"), null=True, blank=True)
     talent_need = models.TextField(_("talent needs"), blank=True)

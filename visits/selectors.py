@@ -4,7 +4,7 @@ Aggregates (last visit, coverage) are computed by the database, so a page's quer
 not grow with the number of firms.
 """
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -12,7 +12,6 @@ from core.models import Unit
 from enterprises.models import Enterprise
 
 from .models import Campaign, CampaignTarget, Pairing, Visit
-
 
 # --- Pairings --------------------------------------------------------------------------------
 
@@ -73,7 +72,8 @@ def my_paired_firms(user, *, today=None) -> QuerySet[Pairing]:
         pairings_of_cadre(user, today)
         .select_related("enterprise", "enterprise__town", "unit")
         .annotate(last_visit=last_visit, visit_due=Exists(due), has_draft=Exists(draft))
-        .order_by("-visit_due", "last_visit", "enterprise__name", "pk")
+        # Never-visited firms first: PostgreSQL would otherwise sort the NULLs last.
+        .order_by("-visit_due", F("last_visit").asc(nulls_first=True), "enterprise__name", "pk")
     )
 
 
@@ -171,9 +171,7 @@ def visit_get_visible(user, pk: int) -> Visit:
     try:
         return (
             visits_visible_to(user)
-            .select_related(
-                "enterprise", "enterprise__town", "campaign", "author", "author_unit"
-            )
+            .select_related("enterprise", "enterprise__town", "campaign", "author", "author_unit")
             .get(pk=pk)
         )
     except Visit.DoesNotExist as exc:
@@ -261,7 +259,8 @@ def campaign_coverage(campaign: Campaign) -> dict:
         else:
             merged[key] = row
     tier_labels = dict(Pairing.Tier.choices)
-    units = list(merged.values())
+    # Firms without a pairing come last: they are the gap to close, not a unit.
+    units = sorted(merged.values(), key=lambda row: row["unit"] is None)
     for row in units:
         row["tier_label"] = tier_labels.get(row["tier"], "")
     for row in [*units, *towns]:

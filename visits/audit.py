@@ -1,0 +1,15 @@
+from django.utils.translation import gettext_lazy as _
+
+PAIRINGS_IMPORTED = "pairing.import"
+CAMPAIGN_CREATED = "campaign.create"
+CAMPAIGN_UPDATED = "campaign.update"
+VISIT_DRAFTED = "visit.draft"
+VISIT_SUBMITTED = "visit.submit"
+
+LABELS = {
+    PAIRINGS_IMPORTED: _("Imported a pairing list"),
+    CAMPAIGN_CREATED: _("Created a visit campaign"),
+    CAMPAIGN_UPDATED: _("Changed a visit campaign"),
+    VISIT_DRAFTED: _("Started a visit survey"),
+    VISIT_SUBMITTED: _("Submitted a visit survey"),
+}
