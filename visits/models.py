@@ -89,7 +89,7 @@ class Campaign(TimeStampedModel):
     name = models.CharField(_("campaign name"), max_length=100, unique=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("campaign notes"), blank=True)
     # The filter the targets were chosen by, kept as given. Empty means "any".
     size_classes = models.JSONField(_("size classes"), default=list, blank=True)
     tiers = models.JSONField(_("pairing tiers"), default=list, blank=True)

@@ -4,6 +4,8 @@ Aggregates (last visit, coverage) are computed by the database, so a page's quer
 not grow with the number of firms.
 """
 
+import datetime
+
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -225,10 +227,16 @@ def campaigns_listed() -> QuerySet[Campaign]:
     ).order_by("-start_date", "-id")
 
 
+LATE_FILING_DAYS = 30
+
+
 def campaigns_open_for(enterprise: Enterprise, on) -> QuerySet[Campaign]:
-    """Campaigns running on a day that target the firm: what a survey may be filed under."""
+    """Campaigns that target the firm and a survey filed on a day may belong to: those running,
+    and those ended within the last month (a visit at a round's end is often written up late)."""
     return Campaign.objects.filter(
-        start_date__lte=on, end_date__gte=on, targets__enterprise=enterprise
+        start_date__lte=on,
+        end_date__gte=on - datetime.timedelta(days=LATE_FILING_DAYS),
+        targets__enterprise=enterprise,
     ).order_by("-start_date")
 
 

@@ -94,7 +94,7 @@ class _SurveyFormMixin:
                     "visit_date": day,
                     "client_token": Visit._meta.get_field("client_token").default(),
                 }
-                current = campaigns.first()
+                current = campaigns.filter(end_date__gte=day).first()  # running today
                 if current is not None:
                     initial["campaign"] = current.pk
             form = VisitForm(instance=visit, initial=initial, campaigns=campaigns)

@@ -417,3 +417,20 @@ def test_a_survey_filed_on_the_day_of_the_visit_dates_its_problems_now(cadre, fi
     visit_make(author=cadre, enterprise=firm, problems=[problem_data()], submit=True)
 
     assert Problem.objects.get().raised_at >= before - datetime.timedelta(seconds=1)
+
+
+def test_a_survey_may_be_filed_late_under_a_campaign_that_just_ended(cadre, office, firm, paired):
+    from visits.selectors import campaigns_open_for
+
+    ended = campaign_make(
+        actor=office, start_date=days_ago(60), end_date=days_ago(5), name="刚结束的活动"
+    )
+    long_ago = campaign_make(
+        actor=office, start_date=days_ago(200), end_date=days_ago(100), name="很早的活动"
+    )
+    open_now = list(campaigns_open_for(firm, days_ago(0)))
+    assert ended in open_now and long_ago not in open_now
+    visit = visit_make(
+        author=cadre, enterprise=firm, campaign=ended, visit_date=days_ago(6), submit=True
+    )
+    assert visit.campaign == ended

@@ -728,3 +728,14 @@ def test_pairing_list_filters_by_state(client, office, cadre, firm, paired, town
     assert listed() == {firm.name}
     assert listed(state="ended") == {"脱钩企业"}
     assert listed(state="all") == {firm.name, "脱钩企业"}
+
+
+def test_administrators_import_pairings_and_read_their_coverage(client, make_user, office):
+    from core.roles import Role
+
+    admin = make_user(Role.ADMIN, is_staff=True)
+    client.force_login(admin)
+    for name in ("visits:pairing_import", "visits:pairing_coverage", "visits:pairing_list"):
+        assert client.get(reverse(name)).status_code == 200
+    # Campaigns stay the office's business.
+    assert client.get(reverse("visits:campaign_list")).status_code == 403
