@@ -20,6 +20,7 @@ CAPABILITIES = [
     ("supervise", "督查督办、发布通报、组织考评"),
     ("view_dashboard", "查看督查看板与通报"),
     ("view_unit_visits", "查看本单位干部的走访记录"),
+    ("view_all_visits", "查阅全部走访调查表"),
     ("submit_requests", "企业在线反映诉求并评价"),
     ("import_data", "批量导入企业名单与挂钩关系"),
 ]
@@ -46,11 +47,12 @@ ROLE_PERMISSIONS = {
         "core.assign_problems",
         "core.supervise",
         "core.view_dashboard",
+        "core.view_all_visits",
         "core.import_data",
         "enterprises.view_full_phone",
     ],
     Role.HANDLER: ["core.handle_slips"],
-    Role.LEADER: ["core.view_all_enterprises", "core.view_dashboard"],
+    Role.LEADER: ["core.view_all_enterprises", "core.view_dashboard", "core.view_all_visits"],
     Role.UNIT_LEADER: ["core.view_unit_visits"],
     Role.ENTERPRISE: ["core.submit_requests"],
     Role.ADMIN: [

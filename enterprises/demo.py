@@ -163,7 +163,9 @@ def demo_rows(town_names: list[str], count: int = FIRM_COUNT) -> tuple[list[list
             name = f"{rng.choice(PLACES)}{rng.choice(WORDS)}{trade}{len(specs)}号有限公司"
         used_names.add(name)
         position = len(specs)
-        size = "大企业大集团" if position < 38 else "规上" if position < 615 else "规下"
+        # The article's shape at any size: 38 large and 577 above-size in 1,300.
+        large, above = round(count * 38 / FIRM_COUNT), round(count * 615 / FIRM_COUNT)
+        size = "大企业大集团" if position < large else "规上" if position < above else "规下"
         town = rng.choices(town_names, weights)[0]
         specs.append((name, town, industry, size, rng.random() < 0.2))
     for name, town, industry, size, tech in specs:

@@ -5,6 +5,7 @@ CAMPAIGN_CREATED = "campaign.create"
 CAMPAIGN_UPDATED = "campaign.update"
 VISIT_DRAFTED = "visit.draft"
 VISIT_SUBMITTED = "visit.submit"
+VISIT_DISCARDED = "visit.discard"
 
 LABELS = {
     PAIRINGS_IMPORTED: _("Imported a pairing list"),
@@ -12,4 +13,5 @@ LABELS = {
     CAMPAIGN_UPDATED: _("Changed a visit campaign"),
     VISIT_DRAFTED: _("Started a visit survey"),
     VISIT_SUBMITTED: _("Submitted a visit survey"),
+    VISIT_DISCARDED: _("Discarded a draft visit survey"),
 }

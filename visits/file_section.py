@@ -14,6 +14,7 @@ def visits_file_section(request, firm) -> FileSection | None:
     visits = list(
         visits_visible_to(user)
         .filter(enterprise=firm)
+        .exclude(status=Visit.Status.DISCARDED)
         .select_related("author", "author_unit", "campaign")
         .annotate(problem_count=Count("problems"))
         .order_by("-visit_date", "-pk")[:50]
@@ -25,8 +26,10 @@ def visits_file_section(request, firm) -> FileSection | None:
     )
     today = timezone.localdate()
     for pairing in pairings:
-        pairing.in_force = pairing.start_date <= today and (
-            pairing.end_date is None or pairing.end_date >= today
+        pairing.in_force = (
+            pairing.start_date <= today
+            and (pairing.end_date is None or pairing.end_date > today)
+            and pairing.cadre.is_active
         )
     can_file = user.has_perm("core.visit_paired_enterprises") and any(
         p.in_force and p.cadre_id == user.pk for p in pairings

@@ -15,10 +15,11 @@ from issues.models import Category, Problem, Urgency
 
 class PairingQuerySet(models.QuerySet):
     def active(self, on=None):
-        """Pairings in force on a day (default today)."""
+        """Pairings in force on a day (default today): started, not yet ended (the end date is
+        the first day it is no longer in force), and with a cadre whose account is active."""
         on = on or timezone.localdate()
-        return self.filter(start_date__lte=on).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=on)
+        return self.filter(start_date__lte=on, cadre__is_active=True).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=on)
         )
 
 
@@ -53,6 +54,7 @@ class Pairing(TimeStampedModel):
     )
     tier = models.CharField(_("pairing tier"), max_length=12, choices=Tier.choices)
     start_date = models.DateField(_("start date"), default=timezone.localdate)
+    # The first day the pairing is no longer in force.
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     objects = PairingQuerySet.as_manager()
@@ -180,6 +182,7 @@ class Visit(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
+        DISCARDED = "discarded", _("Discarded")
 
     class Trend(models.TextChoices):
         UP = "up", _("Rising")
@@ -249,7 +252,7 @@ class Visit(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
                 name="visit_submitted_has_time",
             ),
             models.CheckConstraint(

@@ -61,7 +61,10 @@ def my_paired_firms(user, *, today=None) -> QuerySet[Pairing]:
         .annotate(last=Max("visit_date"))
         .values("last")
     )
+    # Due for this cadre: the running campaign names the cadre's unit as answering for the
+    # firm (or nobody, when the firm had no pairing when the campaign was set up).
     due = CampaignTarget.objects.filter(
+        Q(unit=OuterRef("unit")) | Q(unit__isnull=True),
         enterprise=OuterRef("enterprise"),
         visit__isnull=True,
         campaign__start_date__lte=today,
@@ -80,11 +83,28 @@ def my_paired_firms(user, *, today=None) -> QuerySet[Pairing]:
 
 
 def pairings_visible_to(user) -> QuerySet[Pairing]:
+    """Those who run campaigns or import pairings see them all."""
     if user.has_perm("core.manage_campaigns") or user.has_perm("core.import_data"):
         return Pairing.objects.all()
-    if user.has_perm("core.view_unit_visits"):
-        return Pairing.objects.filter(unit=user.unit_id)
     return Pairing.objects.none()
+
+
+def pairings_filter(
+    qs: QuerySet[Pairing], *, q: str = "", tier: str = "", unit=None, state: str = ""
+) -> QuerySet[Pairing]:
+    """``state``: in force (the default), ended, or all."""
+    state = state or "active"
+    if state == "active":
+        qs = qs.active()
+    elif state == "ended":
+        qs = qs.filter(end_date__lte=timezone.localdate())
+    if q:
+        qs = qs.filter(Q(enterprise__name__icontains=q) | Q(cadre__name__icontains=q))
+    if tier:
+        qs = qs.filter(tier=tier)
+    if unit:
+        qs = qs.filter(unit=unit)
+    return qs.order_by("enterprise__town__sort_order", "enterprise__name", "tier", "pk")
 
 
 def pairing_coverage(*, today=None) -> dict:
@@ -159,7 +179,7 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     if not user.is_authenticated:
         return Visit.objects.none()
     own = Q(author=user)
-    if user.has_perm("core.view_all_enterprises"):
+    if user.has_perm("core.view_all_visits"):
         return Visit.objects.filter(own | Q(status=Visit.Status.SUBMITTED))
     scope = Q(pk__in=[])
     if user.has_perm("core.view_unit_visits"):

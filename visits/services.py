@@ -19,6 +19,8 @@ from issues.services import problem_create
 from . import audit
 from .models import Campaign, CampaignTarget, Pairing, Visit, VisitProblem
 
+OLDEST_VISIT_DAYS = 366
+
 # The survey fields a draft holds; all are optional except the date.
 VISIT_FIELDS = [
     "campaign",
@@ -116,7 +118,11 @@ def campaign_create(
         created_by=actor,
     )
     _campaign_check(campaign)
-    campaign.save()
+    try:
+        with transaction.atomic():
+            campaign.save()
+    except IntegrityError as exc:  # the same name saved a moment ago by someone else
+        raise ValidationError({"name": _("A campaign with this name already exists.")}) from exc
     campaign.towns.set(towns)
     count = _targets_build(campaign)
     audit_record(
@@ -213,8 +219,9 @@ def campaign_update(
 # --- Visit surveys ---------------------------------------------------------------------------
 
 
-def _pairing_required(author: User, enterprise: Enterprise) -> None:
-    if not Pairing.objects.active().filter(cadre=author, enterprise=enterprise).exists():
+def _pairing_required(author: User, enterprise: Enterprise, on=None) -> None:
+    """The author was paired with the firm on the day (default today)."""
+    if not Pairing.objects.active(on).filter(cadre=author, enterprise=enterprise).exists():
         raise ValidationError(
             _(
                 "You are not paired with %(firm)s, so you cannot file a visit survey for it. If "
@@ -230,6 +237,11 @@ def _visit_check(visit: Visit) -> None:
     today = timezone.localdate()
     if visit.visit_date and visit.visit_date > today:
         errors["visit_date"] = _("The visit date is in the future; enter the day you visited.")
+    elif visit.visit_date and visit.visit_date < today - datetime.timedelta(days=OLDEST_VISIT_DAYS):
+        errors["visit_date"] = _(
+            "The visit date is more than a year ago; check it (a survey is filed soon after "
+            "the visit)."
+        )
     if visit.campaign_id and visit.visit_date:
         campaign = visit.campaign
         if not campaign.start_date <= visit.visit_date <= campaign.end_date:
@@ -295,11 +307,22 @@ def visit_save(
     """Create or update a draft survey with its problems, all or nothing.
 
     A new survey carries the token its form was shown with: a second POST of the same form (a
-    double click, a resend) returns the survey the first one made instead of a second one."""
+    double click, a resend after a lost reply) updates the draft the first one made instead of
+    making a second survey; once that survey is submitted, the resend is refused with a clear
+    message and the form keeps what was typed."""
     if visit is None:
         existing = _visit_by_token(client_token, author)
         if existing is not None:
-            return existing
+            if not existing.is_draft:
+                raise ValidationError(
+                    _(
+                        "This form was already submitted as the survey of %(date)s, which can "
+                        "no longer change. Open a new survey to record anything further."
+                    )
+                    % {"date": existing.visit_date.isoformat()}
+                )
+            visit = existing
+    if visit is None:
         _pairing_required(author, enterprise)
         visit = Visit(
             enterprise=enterprise,
@@ -327,11 +350,18 @@ def visit_save(
             visit.save()
     except IntegrityError:
         # Two POSTs of the same form at once: the other one inserted this token after the
-        # lookup above. Return its survey rather than fail.
+        # lookup above. Apply this one to the draft it made rather than fail.
         existing = _visit_by_token(client_token, author) if created else None
         if existing is None:
             raise
-        return existing
+        return visit_save(
+            visit=existing,
+            enterprise=enterprise,
+            author=author,
+            fields=fields,
+            problems=problems,
+            ip_address=ip_address,
+        )
     visit.problems.all().delete()  # a draft's problems are replaced as a whole
     for row in rows:
         row.visit = visit
@@ -371,7 +401,8 @@ def visit_submit(*, visit: Visit, actor: User, ip_address: str | None = None) ->
         raise ValidationError(_("Only the cadre who filed this survey may submit it."))
     if not visit.is_draft:
         return visit
-    _pairing_required(actor, visit.enterprise)
+    # Paired on the day of the visit: a pairing ended since does not strand the draft.
+    _pairing_required(actor, visit.enterprise, on=visit.visit_date)
     _visit_check(visit)
     rows = list(visit.problems.order_by("position", "pk"))
     raised_at = _raised_at(visit.visit_date)
@@ -395,14 +426,27 @@ def visit_submit(*, visit: Visit, actor: User, ip_address: str | None = None) ->
         CampaignTarget.objects.filter(
             campaign=visit.campaign_id, enterprise=visit.enterprise_id, visit__isnull=True
         ).update(visit=visit, visited_on=visit.visit_date)
-    enterprise_year_figures_record(
-        enterprise=visit.enterprise,
-        year=visit.visit_date.year,
-        figures={"sales": visit.sales, "employees": visit.employees, "profit": visit.profit},
-        actor=actor,
-        source=EnterpriseRevision.Source.VISIT,
-        source_name=_("Visit survey of %(date)s") % {"date": visit.visit_date.isoformat()},
+    # The latest visit's figures stand for the year: a survey filed late about an earlier
+    # visit does not overwrite what a later visit reported.
+    newer = (
+        Visit.objects.filter(
+            enterprise=visit.enterprise_id,
+            status=Visit.Status.SUBMITTED,
+            visit_date__year=visit.visit_date.year,
+            visit_date__gt=visit.visit_date,
+        )
+        .exclude(pk=visit.pk)
+        .exists()
     )
+    if not newer:
+        enterprise_year_figures_record(
+            enterprise=visit.enterprise,
+            year=visit.visit_date.year,
+            figures={"sales": visit.sales, "employees": visit.employees, "profit": visit.profit},
+            actor=actor,
+            source=EnterpriseRevision.Source.VISIT,
+            source_name=_("Visit survey of %(date)s") % {"date": visit.visit_date.isoformat()},
+        )
     audit_record(
         actor=actor,
         action=audit.VISIT_SUBMITTED,
@@ -415,4 +459,18 @@ def visit_submit(*, visit: Visit, actor: User, ip_address: str | None = None) ->
         },
         ip_address=ip_address,
     )
+    return visit
+
+
+@transaction.atomic
+def visit_discard(*, visit: Visit, actor: User, ip_address: str | None = None) -> Visit:
+    """Set a draft aside (作废): it leaves the cadre's drafts but is kept, as everything is."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.author_id != actor.pk:
+        raise ValidationError(_("Only the cadre who filed this survey may discard it."))
+    if not visit.is_draft:
+        raise ValidationError(_("A submitted survey cannot be discarded."))
+    visit.status = Visit.Status.DISCARDED
+    visit.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=audit.VISIT_DISCARDED, obj=visit, ip_address=ip_address)
     return visit

@@ -11,6 +11,7 @@ urlpatterns = [
     path("surveys/<int:pk>/", views.VisitDetailView.as_view(), name="visit_detail"),
     path("surveys/<int:pk>/edit/", views.VisitEditView.as_view(), name="visit_edit"),
     path("surveys/<int:pk>/submit/", views.VisitSubmitView.as_view(), name="visit_submit"),
+    path("surveys/<int:pk>/discard/", views.VisitDiscardView.as_view(), name="visit_discard"),
     path("campaigns/", views_campaigns.CampaignListView.as_view(), name="campaign_list"),
     path("campaigns/new/", views_campaigns.CampaignCreateView.as_view(), name="campaign_create"),
     path(

@@ -30,6 +30,7 @@ from .selectors import (
     visits_visible_to,
 )
 from .services import (
+    visit_discard,
     visit_save,
     visit_submit,
 )
@@ -161,6 +162,15 @@ class _SurveyFormMixin:
                         form.add_error(field, text)
                     else:
                         form.add_error(None, text)
+            if (
+                visit is not None
+                and not Visit.objects.filter(pk=visit.pk, status=Visit.Status.DRAFT).exists()
+            ):
+                # A retried submit: the first one went through.
+                messages.info(
+                    request, _("This survey has been submitted and can no longer be changed.")
+                )
+                return redirect("visits:visit_detail", pk=visit.pk)
             messages.error(request, _("The survey was not saved; see the messages below."))
             return self._render(request, firm, form, formset, visit, status=400)
         if submit:
@@ -244,6 +254,26 @@ class VisitSubmitView(PermissionRequiredMixin, View):
         return redirect("visits:visit_detail", pk=visit.pk)
 
 
+class VisitDiscardView(PermissionRequiredMixin, View):
+    """Set a draft aside; it is kept, but leaves the cadre's list of drafts."""
+
+    permission_required = "core.visit_paired_enterprises"
+    raise_exception = True
+
+    def post(self, request, pk):
+        visit = visit_get_visible(request.user, pk)
+        if visit.author_id != request.user.pk:
+            raise Http404
+        try:
+            visit_discard(visit=visit, actor=request.user, ip_address=client_ip(request))
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+            return redirect("visits:visit_detail", pk=visit.pk)
+        messages.success(request, _("The draft has been discarded."))
+        return redirect("visits:my_firms")
+
+
 class VisitDetailView(View):
     def get(self, request, pk):
         visit = visit_get_visible(request.user, pk)
@@ -268,16 +298,16 @@ class VisitListView(View):
     def get(self, request):
         user = request.user
         if not (
-            user.has_perm("core.view_all_enterprises")
+            user.has_perm("core.view_all_visits")
             or user.has_perm("core.view_unit_visits")
             or user.has_perm("core.visit_paired_enterprises")
         ):
             raise PermissionDenied
         form = VisitFilterForm(request.GET or None)
-        visits = visits_filter(visits_visible_to(user), **form.filters())
-        if not (
-            user.has_perm("core.view_all_enterprises") or user.has_perm("core.view_unit_visits")
-        ):
+        visits = visits_filter(
+            visits_visible_to(user).exclude(status=Visit.Status.DISCARDED), **form.filters()
+        )
+        if not (user.has_perm("core.view_all_visits") or user.has_perm("core.view_unit_visits")):
             visits = visits.filter(author=user)
         visits = visits_listed(visits).order_by("-visit_date", "-pk")
         page, query = paginate(request, visits, self.page_size)

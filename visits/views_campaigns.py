@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +22,7 @@ from .selectors import (
     campaigns_listed,
     enterprises_unpaired,
     pairing_coverage,
+    pairings_filter,
     pairings_visible_to,
     unit_named,
 )
@@ -199,24 +199,9 @@ class PairingListView(_PairingAccessMixin, View):
     def get(self, request):
         form = PairingFilterForm(request.GET or None)
         filters = form.filters()
-        pairings = pairings_visible_to(request.user)
-        state = filters.get("state") or "active"
-        if state == "active":
-            pairings = pairings.active()
-        elif state == "ended":
-            pairings = pairings.filter(end_date__lt=timezone.localdate())
-        if filters.get("q"):
-            q = filters["q"]
-            pairings = pairings.filter(
-                Q(enterprise__name__icontains=q) | Q(cadre__name__icontains=q)
-            )
-        if filters.get("tier"):
-            pairings = pairings.filter(tier=filters["tier"])
-        if filters.get("unit"):
-            pairings = pairings.filter(unit=filters["unit"])
-        pairings = pairings.select_related(
+        pairings = pairings_filter(pairings_visible_to(request.user), **filters).select_related(
             "enterprise", "enterprise__town", "cadre", "unit"
-        ).order_by("enterprise__town__sort_order", "enterprise__name", "tier", "pk")
+        )
         page, query = paginate(request, pairings, self.page_size)
         return render(
             request,

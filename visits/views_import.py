@@ -137,6 +137,14 @@ class PairingImportJobView(PermissionRequiredMixin, View):
         job = pairing_import_confirm(job=job, user=request.user, ip_address=client_ip(request))
         if job.status == PairingImport.Status.DONE:
             messages.success(request, _("The pairings have been imported."))
+        elif (job.report or {}).get("changed_since_preview"):
+            messages.warning(
+                request,
+                _(
+                    "Pairings changed since this preview was made, so nothing was imported. "
+                    "Below is what the file would do now; check it and confirm again."
+                ),
+            )
         return redirect("visits:pairing_import_job", pk=job.pk)
 
     def _job(self, request, pk) -> PairingImport:

@@ -81,7 +81,9 @@
       matches.forEach(function (el) {
         if (el.type === "radio" || el.type === "checkbox") {
           if (el.value === item[1]) { el.checked = item[2]; }
-        } else if (el.type !== "hidden" || el.name === "client_token") {
+        } else if (el.type !== "hidden") {
+          // Hidden fields (the form's token, the formset's counters) stay as the server sent
+          // them: a token from an older form would file into that older survey.
           el.value = item[1];
         }
       });

@@ -53,8 +53,11 @@ def pairings_import(
     commit: bool,
     end_unlisted: bool,
     ip_address: str | None = None,
+    expected_fingerprint: str = "",
 ) -> Report:
-    """Check a pairing list and, with ``commit`` and no error, import it. Never half-writes."""
+    """Check a pairing list and, with ``commit`` and no error, import it. Never half-writes.
+    With ``expected_fingerprint`` (the preview's), a plan that differs from the one the user
+    confirmed is not written: the report is the new preview, ``changed_since_preview`` set."""
     report = Report(end_unlisted=end_unlisted)
     try:
         sheets = read_table(content)
@@ -68,6 +71,9 @@ def pairings_import(
         with transaction.atomic():
             plan = _plan(sheets, report, end_unlisted=end_unlisted, lock=True)
             if plan is None or not report.ok:
+                return report
+            if expected_fingerprint and report.fingerprint != expected_fingerprint:
+                report.changed_since_preview = True
                 return report
             _write(plan)
             audit_record(
@@ -147,7 +153,13 @@ def pairing_import_confirm(
             commit=True,
             end_unlisted=job.end_unlisted,
             ip_address=ip_address,
+            expected_fingerprint=(job.report or {}).get("fingerprint", ""),
         )
+        if report.changed_since_preview and report.ok:
+            # Pairings changed since the preview: show the new preview, confirm again.
+            job.report = report.as_dict()
+            job.save(update_fields=["report"])
+            return job
         job.report = report.as_dict()
         job.status = PairingImport.Status.DONE if report.committed else PairingImport.Status.INVALID
         job.finished_at = timezone.now() if report.committed else None

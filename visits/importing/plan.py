@@ -1,5 +1,6 @@
 """The plan: every checked row compared with the open pairings, and the bulk writes."""
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -118,7 +119,8 @@ def _plan(
             else:
                 report.unchanged += 1
         elif end_unlisted:
-            # Ended today; one that has not started yet ends on its first day.
+            # No longer in force from today; one that has not started yet never comes into
+            # force (it ends on its first day).
             plan.ends.append((pk, max(today, start)))
             if len(report.ending) < MAX_LISTED_ENDINGS:
                 report.ending.append(
@@ -134,7 +136,17 @@ def _plan(
         len(plan.updates),
         len(plan.ends),
     )
+    report.fingerprint = _fingerprint(plan)
     return plan
+
+
+def _fingerprint(plan: _Plan) -> str:
+    parts = sorted(
+        [f"c:{r.firm_id}:{r.cadre.id}:{r.unit.pk}:{r.tier}" for r in plan.creates]
+        + [f"u:{pk}:{r.unit.pk}:{r.tier}" for pk, r in plan.updates]
+        + [f"e:{pk}" for pk, _end in plan.ends]
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _change(row: _Row, action: str, details, tier_labels) -> list:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.models import Unit, User
@@ -105,6 +106,10 @@ class Report:
     ending: list[list] = field(default_factory=list)
     file_error: str = ""
     committed: bool = False
+    # What the plan would write, summed up: confirming refuses a plan that differs from the
+    # one previewed (someone changed pairings in between).
+    fingerprint: str = ""
+    changed_since_preview: bool = False
 
     @property
     def ok(self) -> bool:
@@ -129,8 +134,12 @@ class Report:
             "ending": self.ending,
             "file_error": self.file_error,
             "committed": self.committed,
+            "fingerprint": self.fingerprint,
+            "changed_since_preview": self.changed_since_preview,
         }
 
+
+CADRE_CODENAME = "visit_paired_enterprises"
 
 # --- Lookups, made once per import -----------------------------------------------------------
 
@@ -140,6 +149,8 @@ class _Person:
     id: int
     name: str
     unit_name: str
+    unit_id: int | None = None
+    is_cadre: bool = True
 
 
 @dataclass
@@ -177,15 +188,30 @@ def _lookups(codes: set[str], unit_names: set[str], mobiles: set[str]) -> _Looku
     in_unit: dict[tuple[int, str], list[_Person]] = {}
     by_mobile: dict[str, list[_Person]] = {}
     unit_names_by_id = {u.pk: u.name for u in units.values()}
+    found = []
     for chunk in _chunks(wanted_units):
-        for pk, name, unit_id, _mobile in users.filter(unit_id__in=chunk):
-            person = _Person(pk, name, unit_names_by_id.get(unit_id, ""))
-            in_unit.setdefault((unit_id, _word_key(name)), []).append(person)
+        found += [("unit", row) for row in users.filter(unit_id__in=chunk)]
     for chunk in _chunks(mobiles):
-        for pk, name, unit_id, mobile in users.filter(mobile__in=chunk):
-            by_mobile.setdefault(mobile, []).append(
-                _Person(pk, name, unit_names_by_id.get(unit_id, ""))
+        found += [("mobile", row) for row in users.filter(mobile__in=chunk)]
+    # Only accounts that may visit (the cadre role, or the capability given directly) pair.
+    cadres = set()
+    ids = list({row[0] for _how, row in found})
+    for chunk in _chunks(ids):
+        cadres |= set(
+            User.objects.filter(pk__in=chunk)
+            .filter(
+                Q(groups__permissions__codename=CADRE_CODENAME)
+                | Q(user_permissions__codename=CADRE_CODENAME)
+                | Q(is_superuser=True)
             )
+            .values_list("pk", flat=True)
+        )
+    for how, (pk, name, unit_id, mobile) in found:
+        person = _Person(pk, name, unit_names_by_id.get(unit_id, ""), unit_id, pk in cadres)
+        if how == "unit":
+            in_unit.setdefault((unit_id, _word_key(name)), []).append(person)
+        else:
+            by_mobile.setdefault(mobile, []).append(person)
     return _Lookups(firms, units, units_by_key, in_unit, by_mobile)
 
 
@@ -298,8 +324,43 @@ def _parse_row(row_no: int, cells: dict, lookups: _Lookups, report: Report, toda
 
 
 def _cadre(name, mobile_text, unit, unit_text, lookups, err) -> _Person | None:
-    """The contact cadre: by name among the active users of the unit; failing one match, by
-    mobile among all active users. Accounts are never created here."""
+    """The contact cadre, who must belong to the paired unit and hold the visiting cadre's
+    role (an account that cannot file surveys would cover a firm only on paper)."""
+    person = _cadre_find(name, mobile_text, unit, unit_text, lookups, err)
+    if person is None or unit is None:
+        return person
+    if person.unit_id != unit.pk:
+        err(
+            "cadre",
+            _(
+                "%(name)s (mobile %(mobile)s) belongs to %(their_unit)s, not to the paired unit "
+                "%(unit)s. Pair the firm with that unit, or ask the administrator to move the "
+                "account."
+            )
+            % {
+                "name": person.name,
+                "mobile": mobile_normalise(mobile_text),
+                "their_unit": person.unit_name,
+                "unit": unit.name,
+            },
+        )
+        return None
+    if not person.is_cadre:
+        err(
+            "cadre",
+            _(
+                "%(name)s's account does not have the visiting cadre role, so it cannot file "
+                "visit surveys. Ask the administrator to grant the role."
+            )
+            % {"name": person.name},
+        )
+        return None
+    return person
+
+
+def _cadre_find(name, mobile_text, unit, unit_text, lookups, err) -> _Person | None:
+    """By name among the active users of the unit; failing one match, by mobile among all
+    active users. Accounts are never created here."""
     if not name:
         err("cadre", _("The contact cadre is missing."))
         return None

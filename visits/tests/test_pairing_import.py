@@ -207,12 +207,27 @@ def test_the_unit_must_exist_and_suit_the_tier(org):
     assert not Pairing.objects.exists()
 
 
-def test_a_cadre_outside_the_unit_is_found_by_mobile(org, make_user):
-    # 王强 is not in 科技局: the mobile, written any usual way, finds him.
-    report = run(xlsx([row(1, unit="科技局", 干部手机="+86 138-0000-0001")]))
+def test_a_cadre_of_another_unit_found_by_mobile_is_refused(org):
+    # 王强 is in 经信局, not 科技局: the mobile finds him, and the row says he is elsewhere.
+    [(line, column, message)] = errors(
+        run(xlsx([row(1, unit="科技局", 干部手机="+86 138-0000-0001")]))
+    )
+    assert (line, column) == (2, "联系干部") and "经信局" in message and "科技局" in message
+    assert not Pairing.objects.exists()
+
+
+def test_the_mobile_tells_same_unit_namesakes_apart(org, make_user):
+    make_user(Role.CADRE, username="wang2", name="王强", unit=org["jxj"], mobile="13900000009")
+    report = run(xlsx([row(1, 干部手机="13800000001")]))
     assert report.committed, errors(report)
-    pairing = Pairing.objects.get()
-    assert pairing.cadre == org["wang"] and pairing.unit == org["kjj"]
+    assert Pairing.objects.get().cadre == org["wang"]
+
+
+def test_an_account_without_the_cadre_role_is_refused(org, make_user):
+    make_user(Role.HANDLER, username="handler", name="周经办", unit=org["jxj"])
+    [(line, column, message)] = errors(run(xlsx([row(1, cadre="周经办")])))
+    assert (line, column) == (2, "联系干部") and "周经办" in message
+    assert not Pairing.objects.exists()
 
 
 def test_a_mobile_of_someone_else_is_refused(org):
