@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import audit
 from .http import client_ip
-from .models import AuditEvent, Unit, User
+from .models import AuditEvent, CalendarDay, CalendarYear, Unit, User
 from .services import audit_record, object_change_record, snapshot, user_unlock
 
 
@@ -205,3 +205,109 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CalendarLoadForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The office corrects the official calendar here: a holiday the package lacks, a make-up
+    working day, a local change. A wrong entry may be deleted (the ordinary week returns)."""
+
+    created_action = audit.CALENDAR_CHANGED
+    updated_action = audit.CALENDAR_CHANGED
+    list_display = ["date", "weekday", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    @admin.display(description=_("Weekday"))
+    def weekday(self, obj):
+        return "一二三四五六日"[obj.date.weekday()]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("core.delete_calendarday")
+
+    def delete_model(self, request, obj):
+        audit_record(
+            actor=request.user,
+            action=audit.CALENDAR_CHANGED,
+            obj=obj,
+            before={"date": obj.date.isoformat(), "kind": obj.kind, "name": obj.name},
+            ip_address=client_ip(request),
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Confirming a year says its schedule is complete; deadlines into unconfirmed years are
+    marked provisional. "Load from the holidays package" fills and confirms a year at once."""
+
+    created_action = audit.CALENDAR_CHANGED
+    updated_action = audit.CALENDAR_CHANGED
+    list_display = ["year", "source", "confirmed_at", "confirmed_by"]
+    readonly_fields = ["confirmed_at", "confirmed_by"]
+    fields = ["year", "source", "confirmed_at", "confirmed_by"]
+    change_list_template = "admin/core/calendaryear/change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        obj.confirmed_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "load/",
+                self.admin_site.admin_view(self.load_view),
+                name="core_calendaryear_load",
+            ),
+            *super().get_urls(),
+        ]
+
+    def load_view(self, request):
+        from django.contrib import messages
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        from .holidays_load import ScheduleUnknown, calendar_year_load
+
+        if not self.has_add_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = CalendarLoadForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            year = form.cleaned_data["year"]
+            try:
+                result = calendar_year_load(year=year, actor=request.user)
+            except ScheduleUnknown as exc:
+                form.add_error("year", str(exc))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(year)d loaded: %(off)d days off and %(work)d make-up working days; "
+                        "the year is confirmed."
+                    )
+                    % {"year": year, "off": result["days_off"], "work": result["workdays"]},
+                )
+                return redirect("admin:core_calendaryear_changelist")
+        return TemplateResponse(
+            request,
+            "admin/core/calendaryear/load.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "opts": self.model._meta,
+                "title": _("Load a year from the holidays package"),
+            },
+        )

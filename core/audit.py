@@ -19,6 +19,8 @@ USER_CREATED = "user.create"
 USER_UPDATED = "user.update"
 USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an action code)
 USER_UNLOCKED = "user.unlock"
+CALENDAR_LOADED = "calendar.load"
+CALENDAR_CHANGED = "calendar.change"
 GROUP_CREATED = "group.create"
 GROUP_UPDATED = "group.update"
 
@@ -36,6 +38,8 @@ _labels = {
     USER_UPDATED: _("Changed user"),
     USER_PASSWORD_SET: _("Set a user's password"),
     USER_UNLOCKED: _("Unlocked a locked-out account"),
+    CALENDAR_LOADED: _("Loaded a year of the official calendar"),
+    CALENDAR_CHANGED: _("Changed the official calendar"),
     GROUP_CREATED: _("Created role"),
     GROUP_UPDATED: _("Changed role"),
 }

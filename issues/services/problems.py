@@ -2,14 +2,17 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.models import User
 from core.services import audit_record
 from enterprises.models import Enterprise
 
-from . import audit
-from .models import Problem
+from .. import audit
+from ..models import Problem, SpecialAction
 
 
 @transaction.atomic
@@ -53,3 +56,148 @@ def problem_create(
         ip_address=ip_address,
     )
     return problem
+
+
+# --- Sorting (梳理) ---------------------------------------------------------------------------
+
+
+def _locked_new(problem: Problem) -> Problem:
+    locked = Problem.objects.select_for_update().get(pk=problem.pk)
+    if locked.status != Problem.Status.NEW:
+        raise ValidationError(
+            _("This problem is already “%(status)s”; someone may have sorted it a moment ago.")
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+@transaction.atomic
+def problem_update(
+    *,
+    problem: Problem,
+    actor: User,
+    description: str,
+    category: str,
+    urgency: str,
+    kind: str,
+    special_action: SpecialAction | None,
+    ip_address: str | None = None,
+) -> Problem:
+    """The office rewords and classifies a problem. The firm's own words are kept."""
+    locked = Problem.objects.select_for_update().get(pk=problem.pk)
+    if locked.status not in {Problem.Status.NEW, Problem.Status.ASSIGNED}:
+        raise ValidationError(_("A problem that has been answered, declined or merged is final."))
+    before = {
+        "description": locked.description,
+        "category": locked.category,
+        "urgency": locked.urgency,
+        "kind": locked.kind,
+        "special_action": locked.special_action_id,
+    }
+    description = description.strip()
+    if description != locked.description and not locked.original_description:
+        locked.original_description = locked.description
+    locked.description = description
+    locked.category = category
+    locked.urgency = urgency
+    locked.kind = kind
+    locked.special_action = special_action
+    locked.full_clean()
+    after = {
+        "description": locked.description,
+        "category": locked.category,
+        "urgency": locked.urgency,
+        "kind": locked.kind,
+        "special_action": locked.special_action_id,
+    }
+    changed = [k for k in after if after[k] != before[k]]
+    if not changed:
+        return locked
+    locked.save()
+    audit_record(
+        actor=actor,
+        action=audit.PROBLEM_UPDATED,
+        obj=locked,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+        ip_address=ip_address,
+    )
+    return locked
+
+
+@transaction.atomic
+def problem_merge(
+    *, problem: Problem, into: Problem, actor: User, ip_address: str | None = None
+) -> Problem:
+    """Mark a problem as a duplicate of another: it is handled (and counted) with that one."""
+    if problem.pk == into.pk:
+        raise ValidationError(_("A problem cannot be merged into itself."))
+    locked = _locked_new(problem)
+    target = Problem.objects.select_for_update().get(pk=into.pk)
+    if target.status not in {Problem.Status.NEW, Problem.Status.ASSIGNED}:
+        raise ValidationError(
+            _("Merge into a problem that is still awaiting sorting or already assigned.")
+        )
+    if target.duplicate_of_id:
+        raise ValidationError(_("That problem is itself merged; merge into the one it joined."))
+    locked.duplicate_of = target
+    locked.status = Problem.Status.MERGED
+    locked.decided_at = timezone.now()
+    locked.decided_by = actor
+    locked.save(update_fields=["duplicate_of", "status", "decided_at", "decided_by", "updated_at"])
+    if locked.met_face_to_face and not target.met_face_to_face:
+        target.met_face_to_face = True  # the firms behind it were met: so was the problem
+        target.save(update_fields=["met_face_to_face", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=audit.PROBLEM_MERGED,
+        obj=locked,
+        after={"into": target.pk},
+        ip_address=ip_address,
+    )
+    return locked
+
+
+def _decide(problem, *, actor, status, note, action, ip_address):
+    note = note.strip()
+    if not note:
+        raise ValidationError(
+            _("Write the answer given to the firm.")
+            if status == Problem.Status.ANSWERED
+            else _("Write why the problem is declined.")
+        )
+    locked = _locked_new(problem)
+    locked.status = status
+    locked.decision_note = note
+    locked.decided_at = timezone.now()
+    locked.decided_by = actor
+    locked.save(update_fields=["status", "decision_note", "decided_at", "decided_by", "updated_at"])
+    audit_record(
+        actor=actor, action=action, obj=locked, after={"note": note}, ip_address=ip_address
+    )
+    return locked
+
+
+@transaction.atomic
+def problem_answer(*, problem: Problem, actor: User, answer: str, ip_address=None) -> Problem:
+    """Answer directly, without a slip (a policy explanation, a pointer to the right office)."""
+    return _decide(
+        problem,
+        actor=actor,
+        status=Problem.Status.ANSWERED,
+        note=answer,
+        action=audit.PROBLEM_ANSWERED,
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def problem_decline(*, problem: Problem, actor: User, reason: str, ip_address=None) -> Problem:
+    return _decide(
+        problem,
+        actor=actor,
+        status=Problem.Status.DECLINED,
+        note=reason,
+        action=audit.PROBLEM_DECLINED,
+        ip_address=ip_address,
+    )

@@ -1,0 +1,87 @@
+import pytest
+
+from core.models import Unit
+from core.roles import Role
+from core.tests.factories import UnitFactory
+from enterprises.tests.factories import EnterpriseFactory, TownFactory
+from issues.models import Category, Problem, Urgency
+from issues.services import batch_open, problem_create, slip_issue
+
+
+@pytest.fixture
+def office(make_user):
+    return make_user(Role.OFFICE, username="office1", name="陈静")
+
+
+@pytest.fixture
+def town(db):
+    return TownFactory(name="锦城街道", sort_order=1)
+
+
+@pytest.fixture
+def firm(town):
+    return EnterpriseFactory(name="临安奥星电子有限公司", town=town)
+
+
+@pytest.fixture
+def lead_unit(db):
+    return UnitFactory(name="经信局", kind=Unit.Kind.DEPARTMENT)
+
+
+@pytest.fixture
+def co_unit(db):
+    return UnitFactory(name="供电公司", kind=Unit.Kind.DEPARTMENT)
+
+
+@pytest.fixture
+def lead(make_user, lead_unit):
+    return make_user(Role.HANDLER, username="lead1", name="李明", unit=lead_unit)
+
+
+@pytest.fixture
+def co(make_user, co_unit):
+    return make_user(Role.HANDLER, username="co1", name="张伟", unit=co_unit)
+
+
+@pytest.fixture
+def other_unit_handler(make_user):
+    return make_user(
+        Role.HANDLER, username="other1", unit=UnitFactory(name="商务局", kind=Unit.Kind.DEPARTMENT)
+    )
+
+
+def new_problem(firm, raised_by=None, **overrides) -> Problem:
+    values = {
+        "enterprise": firm,
+        "channel": Problem.Channel.VISIT,
+        "description": "新上生产线需变压器增容，申请两个月未批复。",
+        "category": Category.ENERGY,
+        "urgency": Urgency.NORMAL,
+        "raised_by": raised_by,
+        "met_face_to_face": True,
+    }
+    values.update(overrides)
+    return problem_create(**values)
+
+
+@pytest.fixture
+def problem(firm, office):
+    return new_problem(firm, office)
+
+
+@pytest.fixture
+def batch(office):
+    return batch_open(actor=office)
+
+
+@pytest.fixture
+def slip(problem, batch, lead_unit, co_unit, office):
+    return slip_issue(
+        problem=problem,
+        batch=batch,
+        lead_unit=lead_unit,
+        co_units=[co_unit],
+        requirement="请于规定时限内协调解决变压器增容。",
+        days=5,
+        actor=office,
+    )

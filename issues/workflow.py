@@ -1,0 +1,235 @@
+"""The assignment slip's life, in one place.
+
+``MOVES`` is the whole state machine: each action, the states it may start from, the state it
+leads to, and who may take it. ``slip_transition`` is the only code that changes a slip's
+status: it locks the row, refuses a move the table does not allow or an actor who may not make
+it, applies the action's field changes, saves with ``update_fields`` and writes a ``SlipEvent``
+(from, to, actor — null for the system —, unit, reason, time). Notes that leave the status as
+it is (progress, contact, a co-unit's input) also go through here, as moves to the same state.
+
+    issued ──sign──▶ signed ──note──▶ in progress ──reply──▶ replied ──feed back──▶ fed back
+      │                 │                  │                    │                      │
+      │                 └──── request return / extension / escalation ──┐   reject reply ◀┘
+      │                                                                  ▼              │
+      │          return requested ──approve──▶ issued (another unit) │ returned      rate
+      │          extension requested ──approve / refuse──▶ back      │           ┌──────┴──────┐
+      │          escalation requested ──approve──▶ escalated ──send down──▶ in progress
+      │                                                 └──reply (by the tier)──▶ replied
+      └─ withdraw (office, any open state) ─▶ withdrawn        满意/基本满意 ▶ closed
+                                                               不满意 ▶ reopened ─▶ sign / reply
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.models import User
+
+from .models import Slip, SlipEvent
+
+S = Slip.Status
+
+OFFICE = "office"  # the activity office (core.assign_problems)
+LEAD = "lead"  # a handler of the lead unit
+CO = "co"  # a handler of a co-unit
+DELEGATE = "delegate"  # the office, or a cadre paired with the firm, rating for it
+SYSTEM = "system"
+
+OPEN = [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.REOPENED]
+WORKING = [S.SIGNED, S.IN_PROGRESS, S.REOPENED]
+FINAL = {S.CLOSED, S.WITHDRAWN, S.RETURNED}
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset
+    target: str  # a status, or STAY (a note), or RESUME (back to before the request)
+    who: frozenset
+    label: object
+
+    def __init__(self, sources, target, who, label):
+        object.__setattr__(self, "sources", frozenset(sources))
+        object.__setattr__(self, "target", target)
+        object.__setattr__(self, "who", frozenset(who))
+        object.__setattr__(self, "label", label)
+
+
+STAY = "(unchanged)"
+RESUME = "(previous)"
+ALIVE = [s for s in S if s not in FINAL]
+
+MOVES: dict[str, Move] = {
+    "issue": Move([], S.ISSUED, [OFFICE], gettext_lazy("Issued")),
+    "sign": Move([S.ISSUED, S.REOPENED], S.SIGNED, [LEAD], gettext_lazy("Signed for")),
+    "note": Move(
+        [S.SIGNED, S.IN_PROGRESS, S.REOPENED], S.IN_PROGRESS, [LEAD], gettext_lazy("Progress note")
+    ),
+    "contact": Move(
+        [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.REOPENED, S.ESCALATED],
+        STAY,
+        [LEAD, CO],
+        gettext_lazy("Contact with the firm"),
+    ),
+    "co_input": Move(
+        [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.REOPENED, S.ESCALATED],
+        STAY,
+        [CO],
+        gettext_lazy("Co-unit input"),
+    ),
+    "request_return": Move(OPEN, S.RETURN_REQUESTED, [LEAD], gettext_lazy("Asked to return")),
+    "request_extension": Move(
+        WORKING, S.EXTENSION_REQUESTED, [LEAD], gettext_lazy("Asked for an extension")
+    ),
+    "request_escalation": Move(
+        WORKING, S.ESCALATION_REQUESTED, [LEAD], gettext_lazy("Asked for escalation")
+    ),
+    "reply": Move([*WORKING, S.ESCALATED], S.REPLIED, [LEAD], gettext_lazy("Replied")),
+    "approve_return": Move(
+        [S.RETURN_REQUESTED], S.ISSUED, [OFFICE], gettext_lazy("Return approved, re-assigned")
+    ),
+    "close_returned": Move(
+        [S.RETURN_REQUESTED], S.RETURNED, [OFFICE], gettext_lazy("Return approved")
+    ),
+    "refuse_return": Move([S.RETURN_REQUESTED], RESUME, [OFFICE], gettext_lazy("Return refused")),
+    "approve_extension": Move(
+        [S.EXTENSION_REQUESTED], RESUME, [OFFICE], gettext_lazy("Extension approved")
+    ),
+    "refuse_extension": Move(
+        [S.EXTENSION_REQUESTED], RESUME, [OFFICE], gettext_lazy("Extension refused")
+    ),
+    "approve_escalation": Move(
+        [S.ESCALATION_REQUESTED], S.ESCALATED, [OFFICE], gettext_lazy("Escalation approved")
+    ),
+    "refuse_escalation": Move(
+        [S.ESCALATION_REQUESTED], RESUME, [OFFICE], gettext_lazy("Escalation refused")
+    ),
+    "send_down": Move(
+        [S.ESCALATED], S.IN_PROGRESS, [OFFICE], gettext_lazy("Sent back down with instructions")
+    ),
+    "reject_reply": Move([S.REPLIED], S.IN_PROGRESS, [OFFICE], gettext_lazy("Reply sent back")),
+    "feed_back": Move([S.REPLIED], S.FED_BACK, [OFFICE], gettext_lazy("Fed back to the firm")),
+    "rate_close": Move([S.FED_BACK], S.CLOSED, [DELEGATE], gettext_lazy("Rated, closed")),
+    "rate_reopen": Move(
+        [S.FED_BACK], S.REOPENED, [DELEGATE], gettext_lazy("Rated dissatisfied, reopened")
+    ),
+    "withdraw": Move(ALIVE, S.WITHDRAWN, [OFFICE], gettext_lazy("Withdrawn")),
+}
+
+# The state table, for reading and for tests: every state and where it may go.
+TRANSITIONS: dict[str, set[str]] = {}
+for _name, _move in MOVES.items():
+    for _source in _move.sources:
+        TRANSITIONS.setdefault(_source, set()).add(
+            _source if _move.target == STAY else _move.target
+        )
+
+# Extension points: apps above ``issues`` say who rates for a firm (a paired cadre).
+_delegate_checks: list[Callable] = []
+
+
+def rating_delegate_register(check: Callable) -> None:
+    """``check(user, enterprise) -> bool``: may this user record the firm's rating for it?"""
+    if check not in _delegate_checks:
+        _delegate_checks.append(check)
+
+
+def actor_roles(user: User | None, slip: Slip) -> set[str]:
+    """What the user is to this slip: office, lead, co, delegate (several may hold)."""
+    if user is None:
+        return {SYSTEM}
+    roles = set()
+    if user.has_perm("core.assign_problems"):
+        roles |= {OFFICE, DELEGATE}
+    if user.has_perm("core.handle_slips"):
+        if user.unit_id == slip.lead_unit_id:
+            roles.add(LEAD)
+        elif slip.co_units.filter(pk=user.unit_id).exists():
+            roles.add(CO)
+    if DELEGATE not in roles and any(
+        check(user, slip.problem.enterprise) for check in _delegate_checks
+    ):
+        roles.add(DELEGATE)
+    return roles
+
+
+def move_allowed(user: User | None, slip: Slip, action: str) -> bool:
+    move = MOVES[action]
+    return slip.status in move.sources and bool(actor_roles(user, slip) & move.who)
+
+
+def actions_for(user: User | None, slip: Slip) -> list[str]:
+    roles = actor_roles(user, slip)
+    return [
+        name for name, move in MOVES.items() if slip.status in move.sources and roles & move.who
+    ]
+
+
+class TransitionRefused(ValidationError):
+    pass
+
+
+@transaction.atomic
+def slip_transition(
+    *,
+    slip: Slip,
+    action: str,
+    actor: User | None,
+    text: str = "",
+    data: dict | None = None,
+    apply: Callable[[Slip], list[str]] | None = None,
+) -> Slip:
+    """Take one step. ``apply(slip)`` sets the action's fields on the locked row and returns
+    their names. Raises ``TransitionRefused`` with a Chinese message when the step is not
+    allowed now (someone else moved the slip first) or not for this actor."""
+    move = MOVES[action]
+    locked = (
+        Slip.objects.select_for_update(of=("self",))
+        .select_related("problem", "problem__enterprise")
+        .get(pk=slip.pk)
+    )
+    if locked.status not in move.sources:
+        raise TransitionRefused(
+            _(
+                "This slip is now “%(status)s”, so “%(action)s” cannot be done. Someone may "
+                "have acted on it a moment ago; reload the page."
+            )
+            % {"status": locked.get_status_display(), "action": move.label}
+        )
+    roles = actor_roles(actor, locked) if actor is not None else {SYSTEM, OFFICE}
+    if not roles & move.who:
+        raise TransitionRefused(
+            _("You may not do “%(action)s” on this slip.") % {"action": move.label}
+        )
+    before = locked.status
+    fields = list(apply(locked)) if apply else []
+    if move.target == STAY:
+        target = before
+    elif move.target == RESUME:
+        target = locked.resume_status or S.IN_PROGRESS
+    else:
+        target = move.target
+    if target in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
+        locked.resume_status = before
+        fields.append("resume_status")
+    elif before in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
+        locked.resume_status = ""
+        fields.append("resume_status")
+    locked.status = target
+    locked.save(update_fields=sorted({*fields, "status", "updated_at"}))
+    SlipEvent.objects.create(
+        slip=locked,
+        actor=actor,
+        unit=actor.unit if actor is not None else None,
+        action=action,
+        from_status=before,
+        to_status=target,
+        text=text,
+        data=data if data is not None else {},
+        created_at=timezone.now(),
+    )
+    return locked
