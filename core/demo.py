@@ -71,7 +71,7 @@ DEMO_ENTERPRISE = "杭叉集团股份有限公司"
 DEMO_PASSWORD = "Linan-demo-2026"  # noqa: S105 (published demo password, DEBUG only)
 # username, name, unit, roles, is_staff
 DEMO_LOGINS = [
-    ("office", "陈静", OFFICE, [Role.OFFICE], False),
+    ("office", "陈静", OFFICE, [Role.OFFICE], True),
     ("cadre", "王建国", "青山湖街道", [Role.CADRE], False),
     ("unit", "李明", "经信局", [Role.HANDLER, Role.CADRE], False),
     ("unitlead", "周海", "经信局", [Role.UNIT_LEADER], False),

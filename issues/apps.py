@@ -13,4 +13,18 @@ class IssuesConfig(AppConfig):
         from . import audit
 
         register_actions(audit.LABELS)
-        section_link("assign", "issues:problem_list")
+        section_link(
+            "assign",
+            "issues:problem_list",
+            extra_url_names=[
+                "issues:problem_create",
+                "issues:problem_detail",
+                "issues:batch_list",
+                "issues:batch_detail",
+                "issues:slip_list",
+                "issues:slip_detail",
+            ],
+        )
+        section_link(
+            "slips", "issues:slip_inbox", extra_url_names=["issues:slip_list", "issues:slip_detail"]
+        )

@@ -8,6 +8,7 @@ PROBLEM_DECLINED = "problem.decline"
 BATCH_OPENED = "batch.open"
 SLIP_ISSUED = "slip.issue"
 SLIP_STEP = "slip.step"
+SETTINGS_CHANGED = "issues.settings"
 
 LABELS = {
     PROBLEM_CREATED: _("Recorded a problem"),
@@ -18,4 +19,5 @@ LABELS = {
     BATCH_OPENED: _("Opened a batch of slips"),
     SLIP_ISSUED: _("Issued an assignment slip"),
     SLIP_STEP: _("Took a step on an assignment slip"),
+    SETTINGS_CHANGED: _("Changed special actions or deadline rules"),
 }

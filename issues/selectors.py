@@ -177,6 +177,9 @@ def slips_days_left(slips: list[Slip], today=None) -> list[Slip]:
     for slip in slips:
         if slip.status not in WAITING_ON_UNIT:
             slip.days_left = None
+        slip.overdue_days = (
+            -slip.days_left if slip.days_left is not None and slip.days_left < 0 else 0
+        )
     return slips
 
 

@@ -11,14 +11,18 @@ class VisitsConfig(AppConfig):
         from core.navigation import section_extend, section_link
         from enterprises.file_sections import file_section_register
         from enterprises.selectors import enterprise_visibility_register
+        from issues.selectors import slip_visibility_register
+        from issues.workflow import rating_delegate_register
 
         from . import audit
         from .file_section import visits_file_section
-        from .selectors import enterprise_ids_paired_with
+        from .selectors import cadre_rates_for, enterprise_ids_of_cadre, enterprise_ids_paired_with
 
         register_actions(audit.LABELS)
         enterprise_visibility_register(enterprise_ids_paired_with)
         file_section_register(visits_file_section)
+        slip_visibility_register(enterprise_ids_of_cadre)
+        rating_delegate_register(cadre_rates_for)
         section_link(
             "visits",
             "visits:my_firms",

@@ -331,3 +331,22 @@ def unit_named(pk: str) -> Unit | None:
 
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+# --- What pairings open in the issues app ----------------------------------------------------
+
+
+def enterprise_ids_of_cadre(user):
+    """A cadre follows the slips of his or her paired firms (and rates for them)."""
+    if not user.is_authenticated or not user.has_perm("core.visit_paired_enterprises"):
+        return None
+    return pairings_of_cadre(user).values("enterprise_id")
+
+
+def cadre_rates_for(user, enterprise) -> bool:
+    """A cadre paired with the firm may record its rating on the firm's behalf."""
+    return (
+        user.is_authenticated
+        and user.has_perm("core.visit_paired_enterprises")
+        and pairings_of_cadre(user).filter(enterprise=enterprise).exists()
+    )
