@@ -9,10 +9,15 @@ class IssuesConfig(AppConfig):
     def ready(self):
         from core.audit import register_actions
         from core.navigation import section_link
+        from enterprises.file_sections import file_section_register
+        from enterprises.selectors import enterprise_visibility_register
 
         from . import audit
+        from .file_section import enterprise_ids_of_unit_slips, issues_file_section
 
         register_actions(audit.LABELS)
+        enterprise_visibility_register(enterprise_ids_of_unit_slips)
+        file_section_register(issues_file_section)
         section_link(
             "assign",
             "issues:problem_list",

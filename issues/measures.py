@@ -1,6 +1,7 @@
 """The measures the city is judged by (DOMAIN.md), for any set of slips, in one query.
 
-- closure rate 办结率 = closed / issued (withdrawn slips are not counted as issued)
+- closure rate 办结率 = closed / issued (withdrawn slips, and slips returned as the wrong unit's
+  whose problem went back to sorting, are not counted as issued: the problem is issued again)
 - on-time rate 按期办结率 = closed on time / closed (on time: stored at closing)
 - feedback rate 反馈率 = slips whose result was fed back / slips replied
 - meeting rate 问题见面率 = slips whose firm was met face to face, at the visit or by the unit
@@ -19,7 +20,7 @@ from django.utils import timezone
 from .models import Slip
 
 S = Slip.Status
-LIVE = ~Q(status=S.WITHDRAWN)
+LIVE = ~Q(status__in=[S.WITHDRAWN, S.RETURNED])
 OPEN = ~Q(status__in=[S.WITHDRAWN, S.CLOSED, S.RETURNED])
 
 

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel, Unit
 from enterprises.models import Enterprise
@@ -219,7 +220,7 @@ class Slip(TimeStampedModel):
         ESCALATED = "escalated", _("Escalated")
         REPLIED = "replied", _("Replied")
         FED_BACK = "fed_back", _("Fed back to the firm")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("slip status", "Closed")
         REOPENED = "reopened", _("Reopened")
         RETURNED = "returned", _("Returned")
         WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -276,7 +277,9 @@ class Slip(TimeStampedModel):
     )
     # Where a refused request (return, extension, escalation) puts the slip back.
     resume_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
-    tier = models.PositiveSmallIntegerField(_("escalation tier"), default=1)
+    tier = models.PositiveSmallIntegerField(
+        _("escalation tier"), default=1, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
     requested_deadline = models.DateField(_("requested deadline"), null=True, blank=True)
 
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
@@ -344,6 +347,10 @@ class Slip(TimeStampedModel):
                 name="slip_one_live_per_problem",
             ),
             models.CheckConstraint(condition=models.Q(days__gte=1), name="slip_days_positive"),
+            # 1 the handling unit, 2 the leadership group, 3 city leaders, 4 province/Hangzhou.
+            models.CheckConstraint(
+                condition=models.Q(tier__gte=1, tier__lte=4), name="slip_tier_range"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="closed") | models.Q(closed_at__isnull=False),
                 name="slip_closed_has_time",

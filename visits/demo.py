@@ -443,3 +443,7 @@ def seed(*, with_logins: bool, log) -> None:
     log(f"走访活动：{len(campaigns)} 个（{campaigns[0].name} 至 {campaigns[-1].name}）")
     _visits(campaigns, pairings, today, rng, log)
     _demo_draft(campaigns[-1], today)
+    # The problems are there now: the office sorts them and issues slips (issues runs first).
+    from issues import demo as issues_demo
+
+    issues_demo.seed(with_logins=with_logins, log=log)

@@ -67,7 +67,7 @@ def test_navigation_bar_shows_only_pages_the_role_may_use(client, make_user, adm
 
 
 def test_start_page_is_home_until_a_role_page_exists(make_user):
-    assert start_url_for(make_user(Role.HANDLER)) == reverse("core:home")
+    assert start_url_for(make_user(Role.ENTERPRISE)) == reverse("core:home")
 
 
 @pytest.mark.parametrize(
@@ -76,6 +76,7 @@ def test_start_page_is_home_until_a_role_page_exists(make_user):
         (Role.CADRE, "visits:my_firms"),
         (Role.OFFICE, "issues:problem_list"),
         (Role.UNIT_LEADER, "visits:visit_list"),
+        (Role.HANDLER, "issues:slip_inbox"),
         (Role.LEADER, "enterprises:list"),
         (Role.ADMIN, "enterprises:list"),
     ],

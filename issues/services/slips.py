@@ -16,25 +16,31 @@ from core.workdays import deadline_compute
 
 from .. import audit
 from ..models import Batch, DeadlineRule, Problem, Slip, SlipEvent
-from ..workflow import slip_transition
+from ..workflow import MOVES, TransitionRefused, slip_transition
 
 DEFAULT_DAYS = 10
+# 1 the handling unit, 2 the leadership group, 3 the city leaders, 4 the province / Hangzhou.
+MAX_TIER = 4
 HANDLING_KINDS = {Unit.Kind.DEPARTMENT, Unit.Kind.TOWN}
 SLIP_NUMBER = "临访交〔{year}〕第{batch}批-{seq:03d}"
 
 
 def deadline_days_default(*, category: str, urgency: str) -> int:
-    """The most specific rule: (category, urgency), then category, then urgency, then any."""
+    """A rule for exactly this category and urgency wins; otherwise the shorter of the
+    category's rule and the urgency's rule (an urgent land problem is still urgent); otherwise
+    the rule for any; otherwise ten working days."""
     rules = {
         (rule.category, rule.urgency): rule.days
         for rule in DeadlineRule.objects.filter(
             category__in=[category, ""], urgency__in=[urgency, ""]
         )
     }
-    for key in [(category, urgency), (category, ""), ("", urgency), ("", "")]:
-        if key in rules:
-            return rules[key]
-    return DEFAULT_DAYS
+    if (category, urgency) in rules:
+        return rules[(category, urgency)]
+    partial = [rules[key] for key in [(category, ""), ("", urgency)] if key in rules]
+    if partial:
+        return min(partial)
+    return rules.get(("", ""), DEFAULT_DAYS)
 
 
 def _days_check(days) -> int:
@@ -100,6 +106,12 @@ def slip_issue(
     """Issue a slip for a problem awaiting sorting, numbered in its batch, due ``days`` working
     days from today. Two office staff issuing the same problem at once: one slip, and the
     other gets a clear message."""
+    if not actor.has_perm("core.assign_problems"):
+        # The state table says only the office issues; every other move is checked in
+        # ``slip_transition``, which issuing does not go through.
+        raise TransitionRefused(
+            _("You may not do “%(action)s” on this slip.") % {"action": MOVES["issue"].label}
+        )
     days = _days_check(days)
     requirement = _text_required(requirement, _("Write what the unit is required to do."))
     if lead_unit.kind not in HANDLING_KINDS or not lead_unit.is_active:
@@ -131,7 +143,9 @@ def slip_issue(
         original_deadline=due.date,
         deadline_provisional=due.provisional,
     )
-    slip.full_clean(exclude=["co_units"])
+    # The constraints are left to the database: a second live slip for the problem must end in
+    # the clear message below, not in full_clean's "constraint violated".
+    slip.full_clean(exclude=["co_units"], validate_constraints=False)
     try:
         with transaction.atomic():
             slip.save()
@@ -170,6 +184,7 @@ def slip_issue(
     return slip
 
 
+@transaction.atomic  # the step and its audit row stand or fall together
 def _step(slip, action, actor, *, text="", data=None, apply=None, ip_address=None) -> Slip:
     before = slip.status
     slip = slip_transition(slip=slip, action=action, actor=actor, text=text, data=data, apply=apply)
@@ -246,6 +261,14 @@ def slip_request_extension(
         raise ValidationError(_("Propose the new deadline."))
 
     def apply(s):
+        if _today() > s.deadline:
+            raise ValidationError(
+                _(
+                    "The deadline (%(deadline)s) has passed: an extension is asked before it. "
+                    "Reply now, or ask the activity office."
+                )
+                % {"deadline": s.deadline.isoformat()}
+            )
         if new_deadline <= s.deadline:
             raise ValidationError(
                 _("The proposed date must be after the current deadline (%(deadline)s).")
@@ -265,9 +288,21 @@ def slip_request_extension(
     )
 
 
+def _tier_check(s: Slip) -> None:
+    if s.tier >= MAX_TIER:
+        raise ValidationError(
+            _("The slip is already at the highest tier; it cannot climb further.")
+        )
+
+
 def slip_request_escalation(*, slip: Slip, actor: User, reason: str, ip_address=None) -> Slip:
     reason = _text_required(reason, _("Say why the problem is beyond your unit."))
-    return _step(slip, "request_escalation", actor, text=reason, ip_address=ip_address)
+
+    def apply(s):
+        _tier_check(s)
+        return []
+
+    return _step(slip, "request_escalation", actor, text=reason, apply=apply, ip_address=ip_address)
 
 
 def slip_reply(
@@ -354,7 +389,7 @@ def slip_return_decide(
         )
     if reassign_to.kind not in HANDLING_KINDS or not reassign_to.is_active:
         raise ValidationError(_("The lead unit must be an active department or town."))
-    days = _days_check(days or slip.days)
+    days = _days_check(slip.days if days is None else days)
 
     def reassign(s):
         if reassign_to.pk == s.lead_unit_id:
@@ -416,6 +451,7 @@ def slip_escalation_decide(
         return _step(slip, "refuse_escalation", actor, text=note, ip_address=ip_address)
 
     def climb(s):
+        _tier_check(s)
         s.tier += 1
         return ["tier"]
 
@@ -449,7 +485,15 @@ def slip_send_down(
 
 def slip_reject_reply(*, slip: Slip, actor: User, reason: str, ip_address=None) -> Slip:
     reason = _text_required(reason, _("Say what the reply lacks."))
-    return _step(slip, "reject_reply", actor, text=reason, ip_address=ip_address)
+
+    def unreply(s):
+        # The reply did not stand: the slip is not "replied" (nor on time) until the next one.
+        # Its text stays on the slip's history.
+        s.replied_at = None
+        s.replied_on_time = None
+        return ["replied_at", "replied_on_time"]
+
+    return _step(slip, "reject_reply", actor, text=reason, apply=unreply, ip_address=ip_address)
 
 
 def slip_feed_back(

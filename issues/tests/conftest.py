@@ -85,3 +85,29 @@ def slip(problem, batch, lead_unit, co_unit, office):
         days=5,
         actor=office,
     )
+
+
+@pytest.fixture
+def third_unit(db):
+    """A unit a returned slip can be re-assigned to."""
+    return UnitFactory(name="住建局", kind=Unit.Kind.DEPARTMENT)
+
+
+@pytest.fixture
+def paired_cadre(make_user, firm):
+    """A visiting cadre paired with the firm: reads its slips and rates for it."""
+    from visits.tests.factories import PairingFactory
+
+    cadre = make_user(Role.CADRE, username="cadre_paired", name="王走访")
+    PairingFactory(enterprise=firm, cadre=cadre)
+    return cadre
+
+
+@pytest.fixture
+def unpaired_cadre(make_user):
+    """A visiting cadre paired with another firm only."""
+    from visits.tests.factories import PairingFactory
+
+    cadre = make_user(Role.CADRE, username="cadre_other", name="赵走访")
+    PairingFactory(enterprise=EnterpriseFactory(name="临安另一家企业有限公司"), cadre=cadre)
+    return cadre

@@ -30,10 +30,9 @@ def test_demo_pairings_campaigns_and_visits_hang_together(db, settings):
     # Submitted visits' problems are recorded and wait to be sorted; a draft's are not.
     assert not VisitProblem.objects.filter(visit__status="submitted", problem__isnull=True).exists()
     assert not VisitProblem.objects.filter(visit__status="draft", problem__isnull=False).exists()
-    assert (
-        Problem.objects.filter(status=Problem.Status.NEW).count()
-        == VisitProblem.objects.filter(problem__isnull=False).count()
-    )
+    # Every recorded problem came from a survey; some wait in the sorting inbox.
+    assert Problem.objects.count() == VisitProblem.objects.filter(problem__isnull=False).count()
+    assert Problem.objects.filter(status=Problem.Status.NEW).exists()
 
     from core.models import User
 
