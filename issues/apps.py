@@ -7,14 +7,20 @@ class IssuesConfig(AppConfig):
     verbose_name = _("Problems and assignment slips")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from core.audit import register_actions
         from core.navigation import section_link
         from enterprises.file_sections import file_section_register
         from enterprises.selectors import enterprise_visibility_register
 
         from . import audit
+        from .defaults import defaults_ensure
         from .file_section import enterprise_ids_of_unit_slips, issues_file_section
 
+        post_migrate.connect(
+            lambda **kw: defaults_ensure(), sender=self, dispatch_uid="issues.defaults", weak=False
+        )
         register_actions(audit.LABELS)
         enterprise_visibility_register(enterprise_ids_of_unit_slips)
         file_section_register(issues_file_section)

@@ -320,7 +320,8 @@ class BatchDetailView(OfficeMixin, View):
             measures_by(slips, "lead_unit", "lead_unit__name"),
             key=lambda r: (-r["measures"].overdue, r["lead_unit__name"]),
         )
-        listed = slips_days_left(list(slips_listed(slips).order_by("seq")))
+        page, query = paginate(request, slips_listed(slips).order_by("seq"), 50)
+        page.object_list = slips_days_left(list(page.object_list))
         return render(
             request,
             "issues/batch_detail.html",
@@ -328,6 +329,7 @@ class BatchDetailView(OfficeMixin, View):
                 "batch": batch,
                 "measures": slip_measures(slips),
                 "by_unit": by_unit,
-                "slips": listed,
+                "page": page,
+                "query": query,
             },
         )

@@ -89,7 +89,7 @@ class SlipListView(View):
         page, query = paginate(
             request, slips_listed(slips).order_by("-issued_at", "-pk"), self.page_size
         )
-        slips_days_left(list(page.object_list))
+        page.object_list = slips_days_left(list(page.object_list))
         return render(
             request,
             "issues/slip_list.html",

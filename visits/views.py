@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.http import client_ip
+from issues.models import Slip
+from issues.selectors import slips_listed, slips_visible_to
 
 from .forms import (
     ProblemFormSet,
@@ -64,10 +66,21 @@ class MyFirmsView(PermissionRequiredMixin, View):
                 Visit.objects.filter(author=request.user, status=Visit.Status.SUBMITTED)
             ).order_by("-visit_date", "-pk")[:10]
         )
+        # Slips of the cadre's firms fed back and waiting for the firm's rating: the cadre may
+        # record it on the firm's behalf.
+        to_rate = list(
+            slips_listed(
+                slips_visible_to(request.user).filter(
+                    status=Slip.Status.FED_BACK,
+                    problem__enterprise__in=[p.enterprise_id for p in pairings],
+                )
+            ).order_by("fed_back_at")[:20]
+        )
         return render(
             request,
             "visits/my_firms.html",
             {
+                "to_rate": to_rate,
                 "pairings": pairings,
                 "due_count": sum(1 for p in pairings if p.visit_due),
                 "drafts": drafts,

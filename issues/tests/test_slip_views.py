@@ -557,3 +557,22 @@ def test_the_office_slip_list_does_not_grow_queries_either(
     _more_slips(17, firm, batch, office, lead_unit, co_unit)
 
     assert _queries(client, url("slip_list")) == few
+
+
+def test_the_slip_list_and_batch_page_show_how_overdue_each_slip_is(client, office, slip):
+    from django.utils.translation import ngettext
+
+    Slip.objects.filter(pk=slip.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=10)
+    )
+    client.force_login(office)
+    for url in (reverse("issues:slip_list"), reverse("issues:batch_detail", args=[slip.batch_id])):
+        page = client.get(url).content.decode()
+        overdue = next(s for s in client.get(url).context["page"] if s.pk == slip.pk)
+        assert overdue.overdue_days > 0
+        text = ngettext(
+            "%(counter)s working day overdue",
+            "%(counter)s working days overdue",
+            overdue.overdue_days,
+        ) % {"counter": overdue.overdue_days}
+        assert text in page

@@ -739,3 +739,46 @@ def test_administrators_import_pairings_and_read_their_coverage(client, make_use
         assert client.get(reverse(name)).status_code == 200
     # Campaigns stay the office's business.
     assert client.get(reverse("visits:campaign_list")).status_code == 403
+
+
+def test_a_cadre_sees_replies_awaiting_the_firms_rating_and_records_it(
+    client, cadre, firm, paired, make_user
+):
+    from core.models import Unit
+    from core.tests.factories import UnitFactory
+    from issues.models import Slip
+    from issues.services import batch_open, problem_create, slip_feed_back, slip_issue
+    from issues.tests.helpers import reach
+
+    office = make_user(Role.OFFICE, username="office9")
+    unit = UnitFactory(name="供电公司", kind=Unit.Kind.DEPARTMENT)
+    lead = make_user(Role.HANDLER, username="lead9", unit=unit)
+    problem = problem_create(
+        enterprise=firm,
+        channel="visit",
+        description="变压器增容",
+        category="energy",
+        urgency="normal",
+        raised_by=cadre,
+    )
+    slip = slip_issue(
+        problem=problem,
+        batch=batch_open(actor=office),
+        lead_unit=unit,
+        co_units=[],
+        requirement="请办理",
+        days=5,
+        actor=office,
+    )
+    slip = reach(slip, Slip.Status.REPLIED, lead=lead, office=office)
+    slip_feed_back(slip=slip, actor=office, method="phone")
+    client.force_login(cadre)
+
+    listed = client.get(reverse("visits:my_firms")).context["to_rate"]
+    assert [s.pk for s in listed] == [slip.pk]
+    response = client.post(
+        reverse("issues:slip_action", args=[slip.pk, "rate"]), {"rate-rating": "satisfied"}
+    )
+    assert response.status_code == 302
+    slip.refresh_from_db()
+    assert slip.status == Slip.Status.CLOSED and slip.rated_by == cadre and not slip.rated_by_firm
