@@ -42,7 +42,8 @@ def china_schedule(year: int) -> tuple[dict[datetime.date, str], dict[datetime.d
 @transaction.atomic
 def calendar_year_load(*, year: int, actor=None) -> dict:
     """Write a year's days off and make-up working days and mark the year confirmed. Running it
-    again changes nothing; days the office entered by hand in that year are kept."""
+    again changes nothing; a day already in the table (entered or corrected by hand) is kept
+    as it is, never overwritten by the package."""
     from . import audit
     from .models import CalendarDay, CalendarYear
     from .services import audit_record
@@ -57,9 +58,7 @@ def calendar_year_load(*, year: int, actor=None) -> dict:
             if was_created:
                 created += 1
             elif row.kind != kind:
-                row.kind, row.name = kind, name[:60]
-                row.save(update_fields=["kind", "name"])
-                updated += 1
+                updated += 1  # the office's entry differs from the package's: theirs stands
     source = f"holidays {version('holidays')}"
     CalendarYear.objects.update_or_create(
         year=year, defaults={"source": source, "confirmed_by": actor}

@@ -749,9 +749,10 @@ class _Life:
             target = slip.resume_status or S.IN_PROGRESS
         else:
             target = move.target
-        if target in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
+        pending = {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}
+        if target in pending and before not in pending:
             slip.resume_status = before
-        elif before in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
+        elif before in pending and target not in pending:
             slip.resume_status = ""
         slip.status = target
         slip.last_at = at
@@ -994,6 +995,8 @@ class _Life:
             slip.replied_at = at
             slip.replied_by_id = actor
             slip.replied_on_time = timezone.localdate(at) <= slip.deadline
+            slip.late_reply = slip.late_reply or not slip.replied_on_time
+            slip.requested_deadline = None
 
         self._step(
             "reply", actor, idx - self.day_idx, text=text, data={"outcome": outcome}, apply=apply
@@ -1027,13 +1030,18 @@ class _Life:
             slip.rated_at = at
             slip.rated_by_id = rater
             slip.rated_by_firm = False
-            if reopen:
+            if reopen:  # as slip_rate: the round's reply and feedback no longer count
                 slip.reopen_count += 1
                 slip.signed_at = None
+                slip.replied_at = None
+                slip.replied_on_time = None
+                slip.fed_back_at = None
+                slip.feedback_method = ""
+                slip.feedback_note = ""
                 self._new_deadline(at, slip.days)
             else:
                 slip.closed_at = at
-                slip.closed_on_time = bool(slip.replied_on_time)
+                slip.closed_on_time = bool(slip.replied_on_time) and not slip.late_reply
 
         self._step(
             "rate_reopen" if reopen else "rate_close",
@@ -1096,7 +1104,18 @@ class _Life:
             self._toward({"replied": 0, "fed_back": 2, "reopened": 6}[final])
         self._reply(late=plan.get("late", False))
         if plan.get("rejected"):
-            self._step("reject_reply", self._office(), rng.randint(1, 2), text=REPLY_REJECTED)
+
+            def unreply(at):  # as slip_reject_reply
+                slip.replied_at = None
+                slip.replied_on_time = None
+
+            self._step(
+                "reject_reply",
+                self._office(),
+                rng.randint(1, 2),
+                text=REPLY_REJECTED,
+                apply=unreply,
+            )
             self._note(rng.randint(1, 3))
             self._reply(late=plan.get("late", False))
         if final == "replied":

@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -128,17 +129,25 @@ class ProblemMergeForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, problem: Problem, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["into"].queryset = (
+        # The same firm's open problems, and other firms' open problems of the same category
+        # (a shared problem raised by several firms is handled once).
+        candidates = (
             Problem.objects.filter(
-                enterprise=problem.enterprise_id,
+                Q(enterprise=problem.enterprise_id) | Q(category=problem.category),
                 status__in=[Problem.Status.NEW, Problem.Status.ASSIGNED],
                 duplicate_of__isnull=True,
             )
             .exclude(pk=problem.pk)
             .order_by("-raised_at")
+            .values_list("pk", flat=True)[:200]
+        )
+        self.fields["into"].queryset = (
+            Problem.objects.filter(pk__in=list(candidates))
+            .select_related("enterprise")
+            .order_by("-raised_at")
         )
         self.fields["into"].label_from_instance = lambda p: (
-            f"{p.raised_at:%Y-%m-%d} {p.get_category_display()}：{p.description[:40]}"
+            f"{p.enterprise.name} {p.raised_at:%Y-%m-%d}：{p.description[:30]}"
         )
 
 

@@ -303,6 +303,8 @@ class Slip(TimeStampedModel):
     )
     # Stored when the reply is made, against the deadline in force then.
     replied_on_time = models.BooleanField(_("replied on time"), null=True, blank=True)
+    # Some reply in the slip's life came after its deadline (it then cannot close on time).
+    late_reply = models.BooleanField(_("a reply came late"), default=False)
 
     fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
     feedback_method = models.CharField(

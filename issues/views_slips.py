@@ -32,7 +32,7 @@ from .selectors import (
 )
 from .slip_actions import BY_KEY, slip_actions_for
 from .views import add_errors, paginate
-from .workflow import MOVES, actions_for
+from .workflow import CO, DELEGATE, LEAD, MOVES, actions_for, actor_roles
 
 
 class SlipFilterForm(BootstrapFormMixin, django_forms.Form):
@@ -146,11 +146,7 @@ class SlipDetailView(View):
             event.to_label = status_labels.get(event.to_status, "")
         slips_days_left([slip])
         firm = slip.problem.enterprise
-        phone = (
-            firm.contact_phone
-            if phone_visible_in_full(request.user)
-            else phone_mask(firm.contact_phone)
-        )
+        phone = _phone_for(request.user, slip)
         return render(
             request,
             "issues/slip_detail.html",
@@ -198,14 +194,21 @@ class SlipActionView(View):
         return SlipDetailView()._render(request, slip, bound=(key, form), status=400)
 
 
+def _phone_for(user, slip) -> str:
+    """The firm's phone in full for those who must call it (the office, the slip's units, the
+    paired cadre); masked for readers such as leaders."""
+    phone = slip.problem.enterprise.contact_phone
+    if phone_visible_in_full(user) or actor_roles(user, slip) & {LEAD, CO, DELEGATE}:
+        return phone
+    return phone_mask(phone)
+
+
 def _print_context(request, slip):
     firm = slip.problem.enterprise
     return {
         "slip": slip,
         "firm": firm,
-        "phone_shown": firm.contact_phone
-        if phone_visible_in_full(request.user)
-        else phone_mask(firm.contact_phone),
+        "phone_shown": _phone_for(request.user, slip),
         "duplicates": list(slip.problem.duplicates.select_related("enterprise")),
         "printed_at": timezone.localtime(),
     }

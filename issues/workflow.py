@@ -41,6 +41,7 @@ DELEGATE = "delegate"  # the office, or a cadre paired with the firm, rating for
 SYSTEM = "system"
 
 OPEN = [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.REOPENED]
+PENDING = [S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED]
 WORKING = [S.SIGNED, S.IN_PROGRESS, S.REOPENED]
 FINAL = {S.CLOSED, S.WITHDRAWN, S.RETURNED}
 
@@ -61,7 +62,6 @@ class Move:
 
 STAY = "(unchanged)"
 RESUME = "(previous)"
-ALIVE = [s for s in S if s not in FINAL]
 
 MOVES: dict[str, Move] = {
     "issue": Move([], S.ISSUED, [OFFICE], gettext_lazy("Issued")),
@@ -70,13 +70,13 @@ MOVES: dict[str, Move] = {
         [S.SIGNED, S.IN_PROGRESS, S.REOPENED], S.IN_PROGRESS, [LEAD], gettext_lazy("Progress note")
     ),
     "contact": Move(
-        [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.REOPENED, S.ESCALATED],
+        [*OPEN, S.ESCALATED, *PENDING],
         STAY,
         [LEAD, CO],
         gettext_lazy("Contact with the firm"),
     ),
     "co_input": Move(
-        [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.REOPENED, S.ESCALATED],
+        [*OPEN, S.ESCALATED, *PENDING],
         STAY,
         [CO],
         gettext_lazy("Co-unit input"),
@@ -88,7 +88,14 @@ MOVES: dict[str, Move] = {
     "request_escalation": Move(
         WORKING, S.ESCALATION_REQUESTED, [LEAD], gettext_lazy("Asked for escalation")
     ),
-    "reply": Move([*WORKING, S.ESCALATED], S.REPLIED, [LEAD], gettext_lazy("Replied")),
+    # A reply may still come while an extension or escalation request waits (it settles the
+    # request): a slow decision must not stop the unit from finishing on time.
+    "reply": Move(
+        [*WORKING, S.ESCALATED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED],
+        S.REPLIED,
+        [LEAD],
+        gettext_lazy("Replied"),
+    ),
     "approve_return": Move(
         [S.RETURN_REQUESTED], S.ISSUED, [OFFICE], gettext_lazy("Return approved, re-assigned")
     ),
@@ -117,7 +124,14 @@ MOVES: dict[str, Move] = {
     "rate_reopen": Move(
         [S.FED_BACK], S.REOPENED, [DELEGATE], gettext_lazy("Rated dissatisfied, reopened")
     ),
-    "withdraw": Move(ALIVE, S.WITHDRAWN, [OFFICE], gettext_lazy("Withdrawn")),
+    # Only a slip issued in error, before any answer: a withdrawn slip leaves the statistics,
+    # so a late or disputed slip cannot be withdrawn out of them.
+    "withdraw": Move(
+        [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.RETURN_REQUESTED],
+        S.WITHDRAWN,
+        [OFFICE],
+        gettext_lazy("Withdrawn"),
+    ),
 }
 
 # The state table, for reading and for tests: every state and where it may go.
@@ -213,10 +227,10 @@ def slip_transition(
         target = locked.resume_status or S.IN_PROGRESS
     else:
         target = move.target
-    if target in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
+    if target in PENDING and before not in PENDING:
         locked.resume_status = before
         fields.append("resume_status")
-    elif before in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
+    elif before in PENDING and target not in PENDING:
         locked.resume_status = ""
         fields.append("resume_status")
     locked.status = target

@@ -85,8 +85,9 @@ def problem_update(
 ) -> Problem:
     """The office rewords and classifies a problem. The firm's own words are kept."""
     locked = Problem.objects.select_for_update().get(pk=problem.pk)
-    if locked.status not in {Problem.Status.NEW, Problem.Status.ASSIGNED}:
-        raise ValidationError(_("A problem that has been answered, declined or merged is final."))
+    if locked.status != Problem.Status.NEW:
+        # Once issued, its category and wording are part of a filed slip and of the figures.
+        raise ValidationError(_("Only a problem awaiting sorting can be reworded or reclassified."))
     before = {
         "description": locked.description,
         "category": locked.category,
@@ -145,7 +146,11 @@ def problem_merge(
     locked.decided_at = timezone.now()
     locked.decided_by = actor
     locked.save(update_fields=["duplicate_of", "status", "decided_at", "decided_by", "updated_at"])
-    if locked.met_face_to_face and not target.met_face_to_face:
+    if (
+        locked.met_face_to_face
+        and not target.met_face_to_face
+        and target.status == Problem.Status.NEW
+    ):
         target.met_face_to_face = True  # the firms behind it were met: so was the problem
         target.save(update_fields=["met_face_to_face", "updated_at"])
     audit_record(

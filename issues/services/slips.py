@@ -333,7 +333,11 @@ def slip_reply(
         s.replied_at = now
         s.replied_by = actor
         s.replied_on_time = timezone.localdate(now) <= s.deadline
+        s.late_reply = s.late_reply or not s.replied_on_time
+        s.requested_deadline = None  # a reply settles a pending extension request
         return [
+            "late_reply",
+            "requested_deadline",
             "reply_outcome",
             "reply_text",
             "reply_plan_date",
@@ -397,8 +401,31 @@ def slip_return_decide(
         s.lead_unit = reassign_to
         s.co_units.remove(reassign_to)
         s.days = days
-        s.signed_at = None
-        return ["lead_unit", "days", "signed_at", *_new_deadline(s, days)]
+        # The new unit starts afresh: nothing the first unit did is credited to it.
+        reset = {
+            "signed_at": None,
+            "first_contact_at": None,
+            "contact_met": False,
+            "reply_outcome": "",
+            "reply_text": "",
+            "reply_plan_date": None,
+            "reply_basis": "",
+            "replied_at": None,
+            "replied_by": None,
+            "replied_on_time": None,
+            "late_reply": False,
+            "fed_back_at": None,
+            "feedback_method": "",
+            "feedback_note": "",
+            "rating": "",
+            "rating_comment": "",
+            "rated_at": None,
+            "rated_by": None,
+            "rated_by_firm": False,
+        }
+        for name, value in reset.items():
+            setattr(s, name, value)
+        return ["lead_unit", "days", *reset, *_new_deadline(s, days)]
 
     return _step(
         slip,
@@ -547,12 +574,30 @@ def slip_rate(
         s.rated_by_firm = by_firm
         fields = ["rating", "rating_comment", "rated_at", "rated_by", "rated_by_firm"]
         if reopen:
+            # The reply did not satisfy the firm: the slip is reworked, and counts as neither
+            # replied nor fed back until the next round (the history keeps this one).
             s.reopen_count += 1
             s.signed_at = None
-            fields += ["reopen_count", "signed_at", *_new_deadline(s, s.days)]
+            s.replied_at = None
+            s.replied_on_time = None
+            s.fed_back_at = None
+            s.feedback_method = ""
+            s.feedback_note = ""
+            fields += [
+                "reopen_count",
+                "signed_at",
+                "replied_at",
+                "replied_on_time",
+                "fed_back_at",
+                "feedback_method",
+                "feedback_note",
+                *_new_deadline(s, s.days),
+            ]
         else:
+            # On time only if no reply in the slip's life came after its deadline: a rework
+            # deadline after 不满意 does not make a late slip punctual.
             s.closed_at = now
-            s.closed_on_time = bool(s.replied_on_time)
+            s.closed_on_time = bool(s.replied_on_time) and not s.late_reply
             fields += ["closed_at", "closed_on_time"]
         return fields
 

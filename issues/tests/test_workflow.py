@@ -126,7 +126,14 @@ def test_the_state_table_lists_every_status_and_only_real_ones():
     # Nothing leaves a final state.
     assert not {S.CLOSED, S.WITHDRAWN, S.RETURNED} & set(TRANSITIONS)
     assert TRANSITIONS[S.ISSUED] >= {S.SIGNED, S.RETURN_REQUESTED, S.WITHDRAWN}
-    assert TRANSITIONS[S.FED_BACK] == {S.CLOSED, S.REOPENED, S.WITHDRAWN}
+    assert TRANSITIONS[S.FED_BACK] == {S.CLOSED, S.REOPENED}
+    # A withdrawn slip leaves the figures: only one issued in error, before any answer.
+    assert {s for s, moves in TRANSITIONS.items() if S.WITHDRAWN in moves} == {
+        S.ISSUED,
+        S.SIGNED,
+        S.IN_PROGRESS,
+        S.RETURN_REQUESTED,
+    }
 
 
 def test_actor_roles_name_what_each_user_is_to_the_slip(slip, actors):
@@ -362,7 +369,9 @@ def test_every_move_from_every_source_writes_its_event(
     assert (
         AuditEvent.objects.filter(action="slip.step", object_id=str(slip.pk)).count() == audits + 1
     )
-    if expected in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
+    if target == STAY:
+        assert slip.resume_status == resume  # a note leaves a pending request as it was
+    elif expected in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
         assert slip.resume_status == source
     elif source in {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED}:
         assert slip.resume_status == ""
@@ -864,7 +873,7 @@ def test_return_approved_without_reassignment_sends_the_problem_back_to_sorting(
     assert slip.status == S.RETURNED  # the returned slip stays, as history
 
 
-@pytest.mark.parametrize("state", [S.ISSUED, S.IN_PROGRESS, S.REPLIED, S.FED_BACK, S.REOPENED])
+@pytest.mark.parametrize("state", [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.RETURN_REQUESTED])
 def test_withdrawing_sends_the_problem_back_and_it_can_be_issued_again(
     state, slip, problem, batch, lead, lead_unit, office
 ):

@@ -19,5 +19,5 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             self.stdout.write(
                 f"{year} 年：休息日 {result['days_off']} 天，调休上班 {result['workdays']} 天"
-                f"（新增 {result['created']}，更正 {result['updated']}）；该年已确认。"
+                f"（新增 {result['created']}，保留手工调整 {result['updated']}）；该年已确认。"
             )
