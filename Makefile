@@ -54,7 +54,7 @@ worker: install
 	$(VENV)/bin/celery -A linan_visits worker --loglevel=INFO
 
 beat: install
-	$(VENV)/bin/celery -A linan_visits beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
+	$(VENV)/bin/celery -A linan_visits beat --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -5,7 +5,7 @@ def navigation(request):
     """The navigation bar: the sections the user may use that have a page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_sections": []}
+        return {"nav_sections": [], "unread_notifications": 0}
     current = getattr(request, "resolver_match", None)
     current_name = current.view_name if current else ""
     items = [
@@ -17,4 +17,6 @@ def navigation(request):
         for s in sections_for(user)
         if s.url_name
     ]
-    return {"nav_sections": items}
+    from .notifications import notifications_unread_count
+
+    return {"nav_sections": items, "unread_notifications": notifications_unread_count(user)}

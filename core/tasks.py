@@ -10,3 +10,20 @@ def sessions_clear_expired_task() -> int:
     """Delete expired login sessions (the idle timeout leaves them behind). Returns how many."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,  # safe: the service sends each notice at most once
+    autoretry_for=(OSError,),  # SMTP errors are OSErrors: the mail server is down or refuses
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def notification_email_task(self, notification_id: int) -> bool:
+    from .notifications import notification_email
+
+    return notification_email(notification_id=notification_id)

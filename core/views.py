@@ -165,3 +165,47 @@ class HealthView(View):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return JsonResponse({"status": "ok"})
+
+
+class NotificationListView(View):
+    """The notification centre: the user's notices, newest first, unread marked."""
+
+    page_size = 30
+
+    def get(self, request):
+        from django.core.paginator import Paginator
+
+        from .models import Notification
+
+        notices = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
+        page = Paginator(notices, self.page_size).get_page(request.GET.get("page"))
+        return render(request, "core/notification_list.html", {"page": page, "query": ""})
+
+
+class NotificationReadView(View):
+    """Mark all the user's notices read (or those posted as ``id``)."""
+
+    def post(self, request):
+        from .notifications import notifications_mark_read
+
+        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+        notifications_mark_read(user=request.user, ids=ids)
+        return redirect("core:notifications")
+
+
+class NotificationOpenView(View):
+    """Open a notice: mark it read and go where it points (only within this site)."""
+
+    def post(self, request, pk):
+        from django.http import Http404
+
+        from .models import Notification
+        from .notifications import notifications_mark_read
+
+        notice = Notification.objects.filter(pk=pk, recipient=request.user).first()
+        if notice is None:
+            raise Http404
+        notifications_mark_read(user=request.user, ids=[notice.pk])
+        if notice.url.startswith("/") and not notice.url.startswith("//"):
+            return redirect(notice.url)
+        return redirect("core:notifications")

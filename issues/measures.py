@@ -6,7 +6,8 @@
 - feedback rate 反馈率 = slips whose result was fed back / slips replied
 - meeting rate 问题见面率 = slips whose firm was met face to face, at the visit or by the unit
   / slips
-- satisfaction rate 满意率 = (满意 + 基本满意) / rated
+- satisfaction rate 满意率 = (满意 + 基本满意) / rated (slips closed 未评价 — no rating in time —
+  are counted apart, never as rated or satisfied)
 
 Every figure is a count over stored facts, so editing the calendar or the deadline table later
 never changes it. The dashboard reads the same function.
@@ -37,6 +38,7 @@ class Measures:
     fed_back: int
     met: int
     rated: int
+    unrated: int
     satisfied: int
     overdue: int
     open: int
@@ -72,7 +74,12 @@ def measure_aggregates(today=None) -> dict:
         "replied": Count("id", filter=LIVE & Q(replied_at__isnull=False)),
         "fed_back": Count("id", filter=LIVE & Q(fed_back_at__isnull=False)),
         "met": Count("id", filter=LIVE & (Q(problem__met_face_to_face=True) | Q(contact_met=True))),
-        "rated": Count("id", filter=LIVE & ~Q(rating="")),
+        "rated": Count(
+            "id",
+            filter=LIVE
+            & Q(rating__in=[Slip.Rating.SATISFIED, Slip.Rating.BASIC, Slip.Rating.DISSATISFIED]),
+        ),
+        "unrated": Count("id", filter=LIVE & Q(rating=Slip.Rating.UNRATED)),
         "satisfied": Count(
             "id", filter=LIVE & Q(rating__in=[Slip.Rating.SATISFIED, Slip.Rating.BASIC])
         ),

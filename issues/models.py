@@ -234,6 +234,8 @@ class Slip(TimeStampedModel):
         SATISFIED = "satisfied", _("Satisfied")
         BASIC = "basic", _("Basically satisfied")
         DISSATISFIED = "dissatisfied", _("Dissatisfied")
+        # Closed by the system when the firm gave no rating in time: never counted as satisfied.
+        UNRATED = "unrated", _("Not rated")
 
     class FeedbackMethod(models.TextChoices):
         PHONE = "phone", _("By phone")
@@ -279,6 +281,16 @@ class Slip(TimeStampedModel):
     resume_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
     tier = models.PositiveSmallIntegerField(
         _("escalation tier"), default=1, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    # Who answers for the slip above tier 1: the leadership group, the city leaders, the higher
+    # level. Null while the handling unit has it.
+    tier_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("coordinating body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_slips",
     )
     requested_deadline = models.DateField(_("requested deadline"), null=True, blank=True)
 

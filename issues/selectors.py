@@ -85,6 +85,7 @@ def slip_get_visible(user, pk: int) -> Slip:
                 "problem__enterprise__town",
                 "problem__raised_by",
                 "lead_unit",
+                "tier_unit",
                 "issued_by",
                 "replied_by",
                 "rated_by",

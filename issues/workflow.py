@@ -109,6 +109,23 @@ MOVES: dict[str, Move] = {
     "refuse_extension": Move(
         [S.EXTENSION_REQUESTED], RESUME, [OFFICE], gettext_lazy("Extension refused")
     ),
+    # The deadline sweep: a slip overdue past the tier's threshold climbs one tier.
+    "escalate": Move(
+        [*WORKING, S.ISSUED, S.ESCALATED, *PENDING],
+        S.ESCALATED,
+        [SYSTEM],
+        gettext_lazy("Escalated automatically"),
+    ),
+    # Who was told what (reminders, chase-ups, escalation notices) goes on the history too.
+    "notice": Move(
+        [*OPEN, S.ESCALATED, *PENDING, S.REPLIED, S.FED_BACK],
+        STAY,
+        [SYSTEM],
+        gettext_lazy("Notice sent"),
+    ),
+    "close_unrated": Move(
+        [S.FED_BACK], S.CLOSED, [SYSTEM], gettext_lazy("Closed without the firm's rating")
+    ),
     "approve_escalation": Move(
         [S.ESCALATION_REQUESTED], S.ESCALATED, [OFFICE], gettext_lazy("Escalation approved")
     ),

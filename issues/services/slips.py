@@ -480,7 +480,8 @@ def slip_escalation_decide(
     def climb(s):
         _tier_check(s)
         s.tier += 1
-        return ["tier"]
+        s.tier_unit = tier_unit_for(s.tier)
+        return ["tier", "tier_unit"]
 
     return _step(
         slip,
@@ -621,3 +622,57 @@ def slip_withdraw(*, slip: Slip, actor: User, reason: str, ip_address=None) -> S
         return []
 
     return _step(slip, "withdraw", actor, text=reason, apply=apply, ip_address=ip_address)
+
+
+# --- What the deadline sweep does (actor: the system) ------------------------------------------
+
+TIER_UNIT_KINDS = {2: Unit.Kind.LEADING_GROUP, 3: Unit.Kind.CITY_LEADERS, 4: Unit.Kind.HIGHER_LEVEL}
+
+
+def tier_unit_for(tier: int) -> Unit | None:
+    """The body that answers for a slip at a tier: the leadership group (2), the city
+    leaders (3), the higher level (4)."""
+    kind = TIER_UNIT_KINDS.get(tier)
+    if kind is None:
+        return None
+    return Unit.objects.filter(kind=kind, is_active=True).order_by("sort_order", "pk").first()
+
+
+def slip_escalate(*, slip: Slip, reason: str) -> Slip:
+    """Climb one tier because the slip stayed overdue: the tier's body now answers for it."""
+
+    def climb(s):
+        _tier_check(s)
+        s.tier += 1
+        s.tier_unit = tier_unit_for(s.tier)
+        return ["tier", "tier_unit"]
+
+    data: dict = {}
+    slip = _step(slip, "escalate", None, text=reason, data=data, apply=climb)
+    return slip
+
+
+def slip_notice(*, slip: Slip, kind: str, text: str, recipients: list[str]) -> Slip:
+    """Put on the slip's history that a notice went out, and to whom."""
+    return _step(slip, "notice", None, text=text, data={"kind": kind, "to": recipients})
+
+
+def slip_close_unrated(*, slip: Slip, days: int) -> Slip:
+    """The firm gave no rating within ``days`` working days of the feedback: close the slip as
+    未评价. It counts as closed, never as satisfied."""
+
+    def close(s):
+        now = timezone.now()
+        s.rating = Slip.Rating.UNRATED
+        s.rated_at = now
+        s.closed_at = now
+        s.closed_on_time = bool(s.replied_on_time) and not s.late_reply
+        return ["rating", "rated_at", "closed_at", "closed_on_time"]
+
+    return _step(
+        slip,
+        "close_unrated",
+        None,
+        text=_("No rating within %(days)d working days of the feedback.") % {"days": days},
+        apply=close,
+    )

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "import_export",
+    "django_celery_beat",
     # Our apps, in floor order: an app imports only from those above it.
     "core",
     "enterprises",
@@ -204,6 +206,14 @@ IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=6_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
 
+# --- E-mail (notices) ------------------------------------------------------------------------
+
+# EMAIL_URL like smtp+tls://user:password@mail.example.gov.cn:587; the console by default.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="访企解难平台 <noreply@localhost>")
+# The address links in e-mails point at.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
 # --- Celery ---------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -215,10 +225,21 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat reads its schedule from the database (django-celery-beat), so the office changes it in
+# the admin without a deploy; these entries are written there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "core.tasks.sessions_clear_expired_task",
         "schedule": timedelta(hours=6),
+    },
+    "deadline-sweep": {
+        "task": "supervision.tasks.deadlines_sweep_task",
+        "schedule": timedelta(minutes=15),
+    },
+    "deadline-morning-run": {
+        "task": "supervision.tasks.deadlines_morning_task",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 
