@@ -72,3 +72,29 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
+
+
+def notify_many(items: list[tuple[list[User], str, str, str, str]]) -> int:
+    """Many notices in one insert: ``(recipients, kind, title, body, url)`` each. For the
+    deadline sweep, which tells hundreds of units at once. E-mails are queued on commit."""
+    rows = []
+    for recipients, kind, title, body, url in items:
+        seen = set()
+        for user in recipients:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            rows.append(
+                Notification(recipient=user, kind=kind, title=title[:200], body=body, url=url[:300])
+            )
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
+    to_mail = [notice.pk for notice in created if notice.recipient.email]
+    if to_mail:
+        from .tasks import notification_email_task
+
+        def queue():
+            for pk in to_mail:
+                notification_email_task.delay(pk)
+
+        transaction.on_commit(queue)
+    return len(created)

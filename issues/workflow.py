@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -264,3 +264,43 @@ def slip_transition(
         created_at=timezone.now(),
     )
     return locked
+
+
+@transaction.atomic
+def slips_transition_bulk(*, ids: list[int], action: str, text: str, fields: dict) -> list[Slip]:
+    """The same step for many slips at once, taken by the system (the deadline sweep): the rows
+    are locked, those whose state the table does not allow are left alone, the rest get the
+    same field values and status in one UPDATE and a SlipEvent each. Returns the slips moved."""
+    move = MOVES[action]
+    if SYSTEM not in move.who or move.target in {STAY, RESUME}:
+        raise ValueError(f"{action} is not a bulk system move")
+    rows = Slip.objects.filter(pk__in=ids, status__in=move.sources)
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update(of=("self",))
+    slips = list(rows.order_by("pk"))
+    if not slips:
+        return []
+    now = timezone.now()
+    Slip.objects.filter(pk__in=[s.pk for s in slips]).update(
+        status=move.target, updated_at=now, **fields
+    )
+    SlipEvent.objects.bulk_create(
+        [
+            SlipEvent(
+                slip=slip,
+                action=action,
+                from_status=slip.status,
+                to_status=move.target,
+                text=text,
+                data={k: (v.pk if hasattr(v, "pk") else v) for k, v in fields.items()},
+                created_at=now,
+            )
+            for slip in slips
+        ],
+        batch_size=1000,
+    )
+    for slip in slips:
+        slip.status = move.target
+        for name, value in fields.items():
+            setattr(slip, name, value)
+    return slips

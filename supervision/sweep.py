@@ -15,7 +15,6 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -23,10 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
-from core.notifications import notify
+from core.notifications import notify_many
 from core.workdays import WorkCalendar
 from issues.models import Slip
-from issues.services.slips import slip_close_unrated, slip_escalate, slip_notice
+from issues.services.slips import (
+    slip_close_unrated,
+    slip_notices_record,
+    tier_unit_for,
+)
+from issues.workflow import slips_transition_bulk
 
 from .models import DeadlineAction, SupervisionRules
 
@@ -96,6 +100,95 @@ def _users_with(codename: str, unit_id: int | None = None):
     return users.distinct()
 
 
+class _People:
+    """Who is told, looked up once per unit for the whole sweep."""
+
+    def __init__(self):
+        self.cache: dict = {}
+
+    def _get(self, key, query):
+        if key not in self.cache:
+            self.cache[key] = list(query.select_related("unit"))
+        return self.cache[key]
+
+    def members(self, unit) -> list:
+        if unit is None:
+            return []
+        return self._get(("members", unit.pk), User.objects.filter(unit=unit, is_active=True))
+
+    def of(self, unit_id: int, *, leaders: bool, office: bool) -> list:
+        found = list(self._get(("handlers", unit_id), _users_with("handle_slips", unit_id)))
+        if leaders:
+            found += self._get(("leaders", unit_id), _users_with("view_unit_visits", unit_id))
+        if office:
+            found += self._get("office", _users_with("assign_problems"))
+        return found
+
+
+def _claim_many(kind: str, keys: list[tuple[int, datetime.date, int]]) -> set[int]:
+    """Record the action for many slips in one statement; return the slips whose row this
+    call inserted (the others were taken already, by an earlier sweep or another worker)."""
+    if not keys:
+        return set()
+    table = connection.ops.quote_name(DeadlineAction._meta.db_table)
+    now = timezone.now()
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
+    params = []
+    for slip_id, day, tier in keys:
+        params += [slip_id, kind, day, tier, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (slip_id, kind, deadline, tier, created_at) VALUES {values} "  # noqa: S608
+            "ON CONFLICT (slip_id, kind, deadline, tier) DO NOTHING RETURNING slip_id",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+NOTICE_FIELDS = [
+    "pk",
+    "number",
+    "status",
+    "deadline",
+    "lead_unit_id",
+    "lead_unit__name",
+    "problem__enterprise__name",
+    "problem__description",
+]
+CHUNK = 500
+
+
+def _notices(kind: str, condition: Q, compose, report) -> int:
+    """Notices for every slip meeting the condition that lacks this action: claimed, told and
+    recorded in chunks of a few hundred, each chunk one transaction."""
+    rows = list(
+        Slip.objects.filter(condition).filter(_missing(kind)).values(*NOTICE_FIELDS).order_by("pk")
+    )
+    done = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        try:
+            with transaction.atomic():
+                claimed = _claim_many(kind, [(r["pk"], r["deadline"], 0) for r in chunk])
+                report.skipped += len(chunk) - len(claimed)
+                messages, events = [], []
+                for row in chunk:
+                    if row["pk"] not in claimed:
+                        continue
+                    title, body, people = compose(row)
+                    url = reverse("issues:slip_detail", args=[row["pk"]])
+                    messages.append((people, kind, title, body, url))
+                    names = sorted({f"{p.name}（{p.unit.name}）" for p in people})
+                    events.append((row["pk"], row["status"], kind, title, names))
+                notify_many(messages)
+                slip_notices_record(events)
+                done += len(claimed)
+        except Exception:
+            logger.exception("deadline sweep: %s notices for %d slips failed", kind, len(chunk))
+            report.errors += len(chunk)
+    return done
+
+
 def _missing(kind: str, *, tier=None, deadline=None):
     """Slips lacking this action for their current deadline (or the given date)."""
     rows = DeadlineAction.objects.filter(slip=OuterRef("pk"), kind=kind)
@@ -120,32 +213,6 @@ def _claim(slip_id: int, kind: str, day: datetime.date, tier: int, still: Q) -> 
     except IntegrityError:
         return None
     return slip
-
-
-def _tell(slip: Slip, kind: str, title: str, body: str, recipients) -> None:
-    people = list(recipients)
-    notify(
-        recipients=people,
-        kind=kind,
-        title=title,
-        body=body,
-        url=reverse("issues:slip_detail", args=[slip.pk]),
-    )
-    slip_notice(
-        slip=slip,
-        kind=kind,
-        text=title,
-        recipients=sorted({f"{p.name}（{p.unit.name}）" for p in people}),
-    )
-
-
-def _unit_people(slip: Slip, *, leaders: bool, office: bool) -> list:
-    people = list(_users_with("handle_slips", slip.lead_unit_id).select_related("unit"))
-    if leaders:
-        people += list(_users_with("view_unit_visits", slip.lead_unit_id).select_related("unit"))
-    if office:
-        people += list(_users_with("assign_problems").select_related("unit"))
-    return people
 
 
 def deadlines_sweep(*, now: datetime.datetime | None = None) -> SweepReport:
@@ -173,133 +240,112 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> SweepReport:
             day -= datetime.timedelta(days=1)
         return day
 
+    people = _People()
+
     # 1. Reminders: the deadline is within the lead time and not yet passed.
     remind_until = calendar.add(today, rules.reminder_days)
     due_soon = Q(status__in=WAITING, deadline__gte=today, deadline__lte=remind_until)
-    for slip_id, deadline in (
-        Slip.objects.filter(due_soon)
-        .filter(_missing(DeadlineAction.Kind.REMINDER))
-        .values_list("pk", "deadline")
-    ):
-        with _isolated(report, slip_id):
-            slip = _claim(slip_id, DeadlineAction.Kind.REMINDER, deadline, 0, due_soon)
-            if slip is None:
-                report.skipped += 1
-                continue
-            left = calendar.between(today, deadline)
-            _tell(
-                slip,
-                "reminder",
-                _("Due in %(days)d working days: %(number)s")
-                % {"days": left, "number": slip.number}
-                if left
-                else _("Due today: %(number)s") % {"number": slip.number},
-                _("%(firm)s: %(problem)s. Deadline %(deadline)s.")
-                % {
-                    "firm": slip.problem.enterprise.name,
-                    "problem": slip.problem.description[:80],
-                    "deadline": deadline.isoformat(),
-                },
-                _unit_people(slip, leaders=False, office=False),
-            )
-            report.reminders += 1
+
+    def reminder(row):
+        left = calendar.between(today, row["deadline"])
+        title = (
+            _("Due in %(days)d working days: %(number)s") % {"days": left, "number": row["number"]}
+            if left
+            else _("Due today: %(number)s") % {"number": row["number"]}
+        )
+        body = _("%(firm)s: %(problem)s. Deadline %(deadline)s.") % {
+            "firm": row["problem__enterprise__name"],
+            "problem": row["problem__description"][:80],
+            "deadline": row["deadline"].isoformat(),
+        }
+        return title, body, people.of(row["lead_unit_id"], leaders=False, office=False)
+
+    report.reminders += _notices(DeadlineAction.Kind.REMINDER, due_soon, reminder, report)
 
     # 2. Chase-ups (催办): the deadline has passed without a reply; the unit, its leaders and the
     # office are told, once per deadline.
     missed = Q(status__in=WAITING, deadline__lt=today)
-    for slip_id, deadline in (
-        Slip.objects.filter(missed)
-        .filter(_missing(DeadlineAction.Kind.OVERDUE))
-        .values_list("pk", "deadline")
-    ):
-        with _isolated(report, slip_id):
-            slip = _claim(slip_id, DeadlineAction.Kind.OVERDUE, deadline, 0, missed)
-            if slip is None:
-                report.skipped += 1
-                continue
-            _tell(
-                slip,
-                "overdue",
-                _("Overdue, please act: %(number)s") % {"number": slip.number},
-                _("%(firm)s: %(problem)s. The deadline was %(deadline)s (lead unit %(unit)s).")
-                % {
-                    "firm": slip.problem.enterprise.name,
-                    "problem": slip.problem.description[:80],
-                    "deadline": deadline.isoformat(),
-                    "unit": slip.lead_unit.name,
-                },
-                _unit_people(slip, leaders=True, office=True),
-            )
-            report.overdue += 1
 
-    # 3. Escalation: overdue past the threshold of the slip's tier climbs one tier.
-    climbing = Q(pk__in=[])
+    def chase_up(row):
+        title = _("Overdue, please act: %(number)s") % {"number": row["number"]}
+        body = _("%(firm)s: %(problem)s. The deadline was %(deadline)s (lead unit %(unit)s).") % {
+            "firm": row["problem__enterprise__name"],
+            "problem": row["problem__description"][:80],
+            "deadline": row["deadline"].isoformat(),
+            "unit": row["lead_unit__name"],
+        }
+        return title, body, people.of(row["lead_unit_id"], leaders=True, office=True)
+
+    report.overdue += _notices(DeadlineAction.Kind.OVERDUE, missed, chase_up, report)
+
+    # 3. Escalation: a slip overdue past its tier's threshold climbs one tier. Tiers are taken
+    # in order, so a slip far past its deadline (beat was down, or the rules changed) climbs
+    # every tier due now in this one sweep, and the next sweep finds nothing left to do.
     for tier in (1, 2, 3):
-        climbing |= Q(tier=tier, deadline__lte=back(rules.tier_threshold(tier)))
-    climbing &= Q(status__in=CLIMBING)
-    if rules.escalate_categories:
-        climbing &= Q(problem__category__in=rules.escalate_categories)
-    already = DeadlineAction.objects.filter(
-        slip=OuterRef("pk"),
-        kind=DeadlineAction.Kind.ESCALATION,
-        deadline=OuterRef("deadline"),
-        tier=OuterRef("tier") + 1,
-    )
-    thresholds = {tier: back(rules.tier_threshold(tier)) for tier in (1, 2, 3)}
-    for slip_id, deadline, tier in (
-        Slip.objects.filter(climbing).filter(~Exists(already)).values_list("pk", "deadline", "tier")
-    ):
-        # A slip far past its deadline (beat was down, or the rules changed) climbs every tier
-        # due now, in this one sweep: the next sweep then finds nothing left to do.
-        while tier in thresholds and deadline <= thresholds[tier]:
-            with transaction.atomic():
-                slip = _claim(
-                    slip_id,
-                    DeadlineAction.Kind.ESCALATION,
-                    deadline,
-                    tier + 1,
-                    climbing & Q(tier=tier),
-                )
-                if slip is None:
-                    report.skipped += 1
-                    break
-                overdue = calendar.between(deadline, today)
-                try:
-                    slip = slip_escalate(
-                        slip=slip,
-                        reason=_("Overdue %(days)d working days (deadline %(deadline)s).")
-                        % {"days": overdue, "deadline": deadline.isoformat()},
+        threshold = rules.tier_threshold(tier)
+        climbing = Q(status__in=CLIMBING, tier=tier, deadline__lte=back(threshold))
+        if rules.escalate_categories:
+            climbing &= Q(problem__category__in=rules.escalate_categories)
+        rows = list(
+            Slip.objects.filter(climbing)
+            .filter(_missing(DeadlineAction.Kind.ESCALATION, tier=tier + 1))
+            .values(*NOTICE_FIELDS)
+            .order_by("pk")
+        )
+        body = tier_unit_for(tier + 1) if rows else None
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            try:
+                with transaction.atomic():
+                    claimed = _claim_many(
+                        DeadlineAction.Kind.ESCALATION,
+                        [(r["pk"], r["deadline"], tier + 1) for r in chunk],
                     )
-                except (ValidationError, ValueError):
-                    # Refused (TransitionRefused is a ValidationError, as is the top-tier
-                    # check): undo the claim too, so the action is not recorded as done.
-                    transaction.set_rollback(True)
-                    report.skipped += 1
-                    break
-                tier_people = list(
-                    User.objects.filter(unit=slip.tier_unit_id, is_active=True).select_related(
-                        "unit"
+                    moved = slips_transition_bulk(
+                        ids=sorted(claimed),
+                        action="escalate",
+                        text=_("Overdue %(days)d working days or more: climbs to tier %(tier)d.")
+                        % {"days": threshold, "tier": tier + 1},
+                        fields={"tier": tier + 1, "tier_unit": body},
                     )
-                )
-                _tell(
-                    slip,
-                    "escalation",
-                    _("Escalated to %(body)s: %(number)s")
-                    % {
-                        "body": slip.tier_unit.name if slip.tier_unit else "",
-                        "number": slip.number,
-                    },
-                    _("%(firm)s: %(problem)s. Overdue %(days)d working days at %(unit)s.")
-                    % {
-                        "firm": slip.problem.enterprise.name,
-                        "problem": slip.problem.description[:80],
-                        "days": overdue,
-                        "unit": slip.lead_unit.name,
-                    },
-                    tier_people + _unit_people(slip, leaders=True, office=True),
-                )
-                report.escalations += 1
-                tier = slip.tier
+                    moved_ids = {slip.pk for slip in moved}
+                    # A claim whose slip had moved on is given back, for a later sweep.
+                    DeadlineAction.objects.filter(
+                        slip_id__in=claimed - moved_ids,
+                        kind=DeadlineAction.Kind.ESCALATION,
+                        tier=tier + 1,
+                    ).delete()
+                    report.skipped += len(chunk) - len(moved_ids)
+                    tier_people = people.members(body)
+                    messages, events = [], []
+                    for row in chunk:
+                        if row["pk"] not in moved_ids:
+                            continue
+                        title = _("Escalated to %(body)s: %(number)s") % {
+                            "body": body.name if body else "",
+                            "number": row["number"],
+                        }
+                        text = _(
+                            "%(firm)s: %(problem)s. Overdue %(days)d working days at %(unit)s."
+                        ) % {
+                            "firm": row["problem__enterprise__name"],
+                            "problem": row["problem__description"][:80],
+                            "days": calendar.between(row["deadline"], today),
+                            "unit": row["lead_unit__name"],
+                        }
+                        told = tier_people + people.of(
+                            row["lead_unit_id"], leaders=True, office=True
+                        )
+                        url = reverse("issues:slip_detail", args=[row["pk"]])
+                        messages.append((told, "escalation", title, text, url))
+                        names = sorted({f"{p.name}（{p.unit.name}）" for p in told})
+                        events.append((row["pk"], S.ESCALATED, "escalation", title, names))
+                    notify_many(messages)
+                    slip_notices_record(events)
+                    report.escalations += len(moved_ids)
+            except Exception:
+                logger.exception("deadline sweep: escalation of %d slips failed", len(chunk))
+                report.errors += len(chunk)
 
     # 4. Fed back, never rated: closed as 未评价 after the set number of working days.
     stale = Q(status=S.FED_BACK, fed_back_at__date__lte=back(rules.unrated_close_days))

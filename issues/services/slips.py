@@ -676,3 +676,22 @@ def slip_close_unrated(*, slip: Slip, days: int) -> Slip:
         text=_("No rating within %(days)d working days of the feedback.") % {"days": days},
         apply=close,
     )
+
+
+def slip_notices_record(notices: list[tuple[int, str, str, str, list[str]]]) -> None:
+    """Put on slips' histories, in one insert, that notices went out: ``(slip id, status,
+    kind, title, recipients)`` each. A notice changes no state, so no transition is taken."""
+    SlipEvent.objects.bulk_create(
+        [
+            SlipEvent(
+                slip_id=slip_id,
+                action="notice",
+                from_status=status,
+                to_status=status,
+                text=title,
+                data={"kind": kind, "to": recipients},
+            )
+            for slip_id, status, kind, title, recipients in notices
+        ],
+        batch_size=1000,
+    )

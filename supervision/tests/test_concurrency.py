@@ -36,15 +36,15 @@ K = DeadlineAction.Kind
 
 @pytest.fixture(autouse=True)
 def slow_notices(monkeypatch):
-    """Hold each slip's lock a little longer while its notices go out, so the two sweeps
-    certainly meet on the same slips."""
-    real = sweep_module.notify
+    """Hold each chunk's transaction a little longer while its notices go out, so the two
+    sweeps certainly meet on the same slips."""
+    real = sweep_module.notify_many
 
-    def slowly(**kwargs):
-        time.sleep(0.05)
-        return real(**kwargs)
+    def slowly(messages):
+        time.sleep(0.2)
+        return real(messages)
 
-    monkeypatch.setattr(sweep_module, "notify", slowly)
+    monkeypatch.setattr(sweep_module, "notify_many", slowly)
 
 
 def test_two_sweeps_at_once_do_every_action_exactly_once(
