@@ -638,25 +638,6 @@ def tier_unit_for(tier: int) -> Unit | None:
     return Unit.objects.filter(kind=kind, is_active=True).order_by("sort_order", "pk").first()
 
 
-def slip_escalate(*, slip: Slip, reason: str) -> Slip:
-    """Climb one tier because the slip stayed overdue: the tier's body now answers for it."""
-
-    def climb(s):
-        _tier_check(s)
-        s.tier += 1
-        s.tier_unit = tier_unit_for(s.tier)
-        return ["tier", "tier_unit"]
-
-    data: dict = {}
-    slip = _step(slip, "escalate", None, text=reason, data=data, apply=climb)
-    return slip
-
-
-def slip_notice(*, slip: Slip, kind: str, text: str, recipients: list[str]) -> Slip:
-    """Put on the slip's history that a notice went out, and to whom."""
-    return _step(slip, "notice", None, text=text, data={"kind": kind, "to": recipients})
-
-
 def slip_close_unrated(*, slip: Slip, days: int) -> Slip:
     """The firm gave no rating within ``days`` working days of the feedback: close the slip as
     未评价. It counts as closed, never as satisfied."""
