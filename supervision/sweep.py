@@ -255,7 +255,7 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> SweepReport:
         )
         body = _("%(firm)s: %(problem)s. Deadline %(deadline)s.") % {
             "firm": row["problem__enterprise__name"],
-            "problem": row["problem__description"][:80],
+            "problem": row["problem__description"][:80].rstrip("。."),
             "deadline": row["deadline"].isoformat(),
         }
         return title, body, people.of(row["lead_unit_id"], leaders=False, office=False)
@@ -270,7 +270,7 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> SweepReport:
         title = _("Overdue, please act: %(number)s") % {"number": row["number"]}
         body = _("%(firm)s: %(problem)s. The deadline was %(deadline)s (lead unit %(unit)s).") % {
             "firm": row["problem__enterprise__name"],
-            "problem": row["problem__description"][:80],
+            "problem": row["problem__description"][:80].rstrip("。."),
             "deadline": row["deadline"].isoformat(),
             "unit": row["lead_unit__name"],
         }
@@ -329,7 +329,7 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> SweepReport:
                             "%(firm)s: %(problem)s. Overdue %(days)d working days at %(unit)s."
                         ) % {
                             "firm": row["problem__enterprise__name"],
-                            "problem": row["problem__description"][:80],
+                            "problem": row["problem__description"][:80].rstrip("。."),
                             "days": calendar.between(row["deadline"], today),
                             "unit": row["lead_unit__name"],
                         }
