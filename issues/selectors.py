@@ -56,14 +56,16 @@ def slip_visibility_register(source) -> None:
 
 
 def slips_visible_to(user) -> QuerySet[Slip]:
-    """The office and leaders read every slip; a handling unit the slips where it is lead or
-    co-unit; others the slips of the firms they reach through higher apps (a paired cadre)."""
+    """The office and leaders read every slip; a handling unit (its handlers and its leaders)
+    the slips where it is lead or co-unit; the body a slip was escalated to (leadership group,
+    city leaders, higher level) the slips it answers for; others the slips of the firms they
+    reach through higher apps (a paired cadre). Whoever the sweep notifies can open the slip."""
     if not user.is_authenticated:
         return Slip.objects.none()
     if user.has_perm("core.assign_problems") or user.has_perm("core.view_dashboard"):
         return Slip.objects.all()
-    query = Q(pk__in=[])
-    if user.has_perm("core.handle_slips"):
+    query = Q(tier_unit=user.unit_id)
+    if user.has_perm("core.handle_slips") or user.has_perm("core.view_unit_visits"):
         query |= Q(lead_unit=user.unit_id) | Q(
             pk__in=Slip.co_units.through.objects.filter(unit_id=user.unit_id).values("slip_id")
         )

@@ -72,6 +72,7 @@ def _may_list(user) -> bool:
         user.has_perm("core.assign_problems")
         or user.has_perm("core.view_dashboard")
         or user.has_perm("core.handle_slips")
+        or user.has_perm("core.view_unit_visits")
     )
 
 

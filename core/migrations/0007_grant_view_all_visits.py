@@ -2,22 +2,16 @@
 
 from django.db import migrations
 
-GRANTS = {"活动办工作人员": "view_all_visits", "领导": "view_all_visits"}
+GROUPS = ["活动办工作人员", "领导"]
 
 
 def grant(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    ct, _ = ContentType.objects.get_or_create(app_label="core", model="capability")
-    for group_name, codename in GRANTS.items():
-        group = Group.objects.filter(name=group_name).first()
-        if group is None:
-            continue  # a fresh database: roles_ensure creates the group with it
-        perm, _ = Permission.objects.get_or_create(
-            content_type=ct, codename=codename, defaults={"name": "查阅全部走访调查表"}
+    from core.migration_helpers import grant_to_group
+
+    for group in GROUPS:
+        grant_to_group(
+            apps, group, {("core", "capability"): [("view_all_visits", "查阅全部走访调查表")]}
         )
-        group.permissions.add(perm)
 
 
 class Migration(migrations.Migration):

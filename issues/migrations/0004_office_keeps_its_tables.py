@@ -12,21 +12,9 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    group = Group.objects.filter(name=GROUP).first()
-    if group is None:
-        return  # a fresh database: roles_ensure creates the group with these permissions
-    for (app_label, model), verbs in GRANTS.items():
-        ct, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
-        for verb in verbs:
-            perm, _ = Permission.objects.get_or_create(
-                content_type=ct,
-                codename=f"{verb}_{model}",
-                defaults={"name": f"Can {verb} {model}"},
-            )
-            group.permissions.add(perm)
+    from core.migration_helpers import grant_to_group
+
+    grant_to_group(apps, GROUP, GRANTS)
 
 
 class Migration(migrations.Migration):

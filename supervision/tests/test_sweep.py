@@ -407,3 +407,17 @@ def test_a_failing_step_rolls_back_and_the_rest_of_the_sweep_goes_on(make_slip, 
     # The failed chase-up left nothing behind, so the next sweep does it.
     monkeypatch.setattr(sweep_module, "notify_many", real)
     assert deadlines_sweep(now=at("2026-09-15", 10)).overdue == 1
+
+
+def test_everyone_the_sweep_tells_can_open_the_slip(client, make_slip, people, tiers):
+    """A chase-up goes to the unit's leader and an escalation to the tier body's members: the
+    link in their notice must open the slip, not a 404."""
+    slip = make_slip("2026-06-01")
+    sweep("2026-06-10")
+    slip.refresh_from_db()
+    assert slip.tier == 2
+    recipients = {n.recipient for n in Notification.objects.filter(url__endswith=f"/{slip.pk}/")}
+    assert {"overdue", "escalation"} <= set(Notification.objects.values_list("kind", flat=True))
+    for user in recipients:
+        client.force_login(user)
+        assert client.get(reverse("issues:slip_detail", args=[slip.pk])).status_code == 200, user
