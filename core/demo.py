@@ -75,7 +75,8 @@ DEMO_LOGINS = [
     ("cadre", "王建国", "青山湖街道", [Role.CADRE], False),
     ("unit", "李明", "经信局", [Role.HANDLER, Role.CADRE], False),
     ("unitlead", "周海", "经信局", [Role.UNIT_LEADER], False),
-    ("leader", "赵志强", CITY_LEADERS, [Role.LEADER], False),
+    ("leader", "赵志强", CITY_LEADERS, [Role.LEADER, Role.COORDINATOR], False),
+    ("group", "钱晓东", LEADING_GROUP, [Role.LEADER, Role.COORDINATOR], False),
     ("enterprise", "孙丽", DEMO_ENTERPRISE, [Role.ENTERPRISE], False),
     ("admin", "系统管理员", OFFICE, [Role.ADMIN], True),
 ]

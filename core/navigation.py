@@ -52,6 +52,15 @@ SECTIONS: list[Section] = [
         "core.assign_problems",
     ),
     Section(
+        "coordinate",
+        _("Escalated to us"),
+        _(
+            "Coordinate the slips escalated to your body: assign a coordinator, hold a "
+            "coordination meeting, send the slip back down with a new deadline or resolve it."
+        ),
+        "core.coordinate_escalations",
+    ),
+    Section(
         "campaigns",
         _("Visit campaigns"),
         _("Run visit campaigns, manage pairings and follow visit coverage."),

@@ -23,6 +23,7 @@ CAPABILITIES = [
     ("view_all_visits", "查阅全部走访调查表"),
     ("submit_requests", "企业在线反映诉求并评价"),
     ("import_data", "批量导入企业名单与挂钩关系"),
+    ("coordinate_escalations", "协调处理上交本级的交办单（领导小组、市领导、上级）"),
 ]
 
 
@@ -36,6 +37,8 @@ class Role(models.TextChoices):
     UNIT_LEADER = "单位负责人", _("Unit leader")
     ENTERPRISE = "企业用户", _("Enterprise user")
     ADMIN = "系统管理员", _("Administrator")
+    # A member of a body slips climb to: the leadership group, the city leaders, the higher level.
+    COORDINATOR = "协调机构成员", _("Member of a coordinating body")
 
 
 # What each role is granted when the groups are created: "app_label.codename".
@@ -78,6 +81,7 @@ ROLE_PERMISSIONS = {
     Role.LEADER: ["core.view_all_enterprises", "core.view_dashboard", "core.view_all_visits"],
     Role.UNIT_LEADER: ["core.view_unit_visits"],
     Role.ENTERPRISE: ["core.submit_requests"],
+    Role.COORDINATOR: ["core.coordinate_escalations"],
     Role.ADMIN: [
         "core.view_all_enterprises",
         "core.import_data",

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from .models import AuditEvent
+from .models import AuditEvent, User
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
@@ -27,3 +27,13 @@ def audit_events_filter(
     if q:
         qs = qs.filter(Q(object_repr__icontains=q) | Q(object_id=q))
     return qs
+
+
+def users_with_capability(codename: str, unit_id: int | None = None) -> QuerySet[User]:
+    """Active users granted a capability (through a role or directly), of one unit if given."""
+    users = User.objects.filter(is_active=True).filter(
+        Q(groups__permissions__codename=codename) | Q(user_permissions__codename=codename)
+    )
+    if unit_id is not None:
+        users = users.filter(unit_id=unit_id)
+    return users.distinct()

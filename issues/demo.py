@@ -38,7 +38,7 @@ from enterprises.models import Enterprise
 
 from .measures import slip_measures
 from .models import Batch, Category, DeadlineRule, Problem, Slip, SlipEvent, SpecialAction
-from .services.slips import DEFAULT_DAYS, SLIP_NUMBER
+from .services.slips import DEFAULT_DAYS, SLIP_NUMBER, tier_unit_for
 from .workflow import MOVES, RESUME, STAY
 
 S = Slip.Status
@@ -267,6 +267,9 @@ class _Demo:
         self.unit_names = {pk: name for name, pk in self.units.items()}
         self.rules = {(r.category, r.urgency): r.days for r in DeadlineRule.objects.all()}
         self.events: list[SlipEvent] = []
+        self.tier_units = {
+            tier: unit.pk for tier in (2, 3, 4) if (unit := tier_unit_for(tier)) is not None
+        }
 
     # --- The calendar ----------------------------------------------------------------------
 
@@ -938,6 +941,7 @@ class _Life:
 
         def climb(at):
             slip.tier += 1
+            slip.tier_unit_id = self.demo.tier_units.get(slip.tier)
 
         self._step(
             "approve_escalation",

@@ -96,9 +96,14 @@ def slip_measures(slips: QuerySet[Slip], today=None) -> Measures:
     return Measures(**slips.order_by().aggregate(**measure_aggregates(today)))
 
 
-def measures_by(slips: QuerySet[Slip], *fields: str, today=None) -> list[dict]:
-    """The same counts grouped (by batch, lead unit, town, category, ...): one query."""
-    rows = list(slips.order_by().values(*fields).annotate(**measure_aggregates(today)))
+def measures_by(
+    slips: QuerySet[Slip], *fields: str, today=None, extra: dict | None = None
+) -> list[dict]:
+    """The same counts grouped (by batch, lead unit, town, category, tier...), with any
+    ``extra`` aggregates the caller needs: one query."""
+    rows = list(
+        slips.order_by().values(*fields).annotate(**measure_aggregates(today), **(extra or {}))
+    )
     for row in rows:
         row["measures"] = Measures(**{k: row[k] for k in Measures.__dataclass_fields__})
     return rows

@@ -1,6 +1,7 @@
 """The forms a slip's page offers, each tied to the workflow moves it makes and the service
 that makes them. The page shows a form only when ``actions_for`` allows one of its moves."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
@@ -144,9 +145,17 @@ class SlipAction:
     moves: tuple
     form: type
     style: str = "primary"
+    # For steps apps above ``issues`` add: ``runner(slip, actor, data, ip)``. A form whose
+    # choices depend on the slip takes it as ``slip=``.
+    runner: Callable | None = None
+    form_takes_slip: bool = False
+
+    def form_for(self, slip, data=None):
+        kwargs = {"slip": slip} if self.form_takes_slip else {}
+        return self.form(data, prefix=self.key, **kwargs)
 
     def run(self, *, slip, actor, data, ip):
-        return RUNNERS[self.key](slip, actor, data, ip)
+        return (self.runner or RUNNERS[self.key])(slip, actor, data, ip)
 
 
 RUNNERS = {
@@ -258,6 +267,16 @@ ACTIONS = [
     SlipAction("withdraw", _("Withdraw the slip"), ("withdraw",), ReasonForm, "danger"),
 ]
 BY_KEY = {action.key: action for action in ACTIONS}
+
+
+def slip_action_register(action: SlipAction, *, before: str | None = None) -> None:
+    """Add a step from an app above ``issues`` (the tier's coordination), shown before the
+    step ``before`` on the slip's page."""
+    if action.key in BY_KEY:
+        return
+    keys = [a.key for a in ACTIONS]
+    ACTIONS.insert(keys.index(before) if before in keys else len(ACTIONS), action)
+    BY_KEY[action.key] = action
 
 
 def slip_actions_for(allowed_moves: list[str]) -> list[SlipAction]:

@@ -31,6 +31,7 @@ from .selectors import (
     unit_inbox,
 )
 from .slip_actions import BY_KEY, slip_actions_for
+from .slip_sections import slip_sections_for
 from .views import add_errors, paginate
 from .workflow import CO, DELEGATE, LEAD, MOVES, actions_for, actor_roles
 
@@ -134,7 +135,7 @@ class SlipDetailView(View):
         allowed = actions_for(request.user, slip)
         actions = []
         for action in slip_actions_for(allowed):
-            form = bound[1] if bound and bound[0] == action.key else action.form(prefix=action.key)
+            form = bound[1] if bound and bound[0] == action.key else action.form_for(slip)
             actions.append(
                 {"action": action, "form": form, "open": bool(bound and bound[0] == action.key)}
             )
@@ -159,6 +160,7 @@ class SlipDetailView(View):
                 "actions": actions,
                 "duplicates": list(slip.problem.duplicates.select_related("enterprise")),
                 "is_office": request.user.has_perm("core.assign_problems"),
+                "sections": slip_sections_for(request, slip),
             },
             status=status,
         )
@@ -179,7 +181,7 @@ class SlipActionView(View):
                 % {"status": slip.get_status_display()},
             )
             return redirect("issues:slip_detail", pk=slip.pk)
-        form = action.form(request.POST, prefix=action.key)
+        form = action.form_for(slip, request.POST)
         if form.is_valid():
             try:
                 action.run(

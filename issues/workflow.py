@@ -14,7 +14,7 @@ it is (progress, contact, a co-unit's input) also go through here, as moves to t
       │          return requested ──approve──▶ issued (another unit) │ returned      rate
       │          extension requested ──approve / refuse──▶ back      │           ┌──────┴──────┐
       │          escalation requested ──approve──▶ escalated ──send down──▶ in progress
-      │                                                 └──reply (by the tier)──▶ replied
+      │            (or the sweep, when overdue)   coordinator, meetings ┘└─reply (by the tier)─▶ replied
       └─ withdraw (office, any open state) ─▶ withdrawn        满意/基本满意 ▶ closed
                                                                不满意 ▶ reopened ─▶ sign / reply
 """
@@ -38,6 +38,9 @@ OFFICE = "office"  # the activity office (core.assign_problems)
 LEAD = "lead"  # a handler of the lead unit
 CO = "co"  # a handler of a co-unit
 DELEGATE = "delegate"  # the office, or a cadre paired with the firm, rating for it
+# A member of the body an escalated slip climbed to (leadership group, city leaders, higher
+# level), while the slip waits on that body.
+TIER = "tier"
 SYSTEM = "system"
 
 OPEN = [S.ISSUED, S.SIGNED, S.IN_PROGRESS, S.REOPENED]
@@ -93,7 +96,7 @@ MOVES: dict[str, Move] = {
     "reply": Move(
         [*WORKING, S.ESCALATED, S.EXTENSION_REQUESTED, S.ESCALATION_REQUESTED],
         S.REPLIED,
-        [LEAD],
+        [LEAD, TIER],  # the body a slip climbed to may resolve it itself
         gettext_lazy("Replied"),
     ),
     "approve_return": Move(
@@ -132,8 +135,19 @@ MOVES: dict[str, Move] = {
     "refuse_escalation": Move(
         [S.ESCALATION_REQUESTED], RESUME, [OFFICE], gettext_lazy("Escalation refused")
     ),
+    # The body a slip climbed to coordinates it: a coordinator, meetings of the units, then it
+    # sends the slip back down with instructions and a new deadline (or replies itself).
+    "assign_coordinator": Move(
+        [S.ESCALATED], STAY, [TIER, OFFICE], gettext_lazy("Coordinator assigned")
+    ),
+    "coordination_meeting": Move(
+        [S.ESCALATED], STAY, [TIER, OFFICE], gettext_lazy("Coordination meeting held")
+    ),
     "send_down": Move(
-        [S.ESCALATED], S.IN_PROGRESS, [OFFICE], gettext_lazy("Sent back down with instructions")
+        [S.ESCALATED],
+        S.IN_PROGRESS,
+        [OFFICE, TIER],
+        gettext_lazy("Sent back down with instructions"),
     ),
     "reject_reply": Move([S.REPLIED], S.IN_PROGRESS, [OFFICE], gettext_lazy("Reply sent back")),
     "feed_back": Move([S.REPLIED], S.FED_BACK, [OFFICE], gettext_lazy("Fed back to the firm")),
@@ -170,7 +184,7 @@ def rating_delegate_register(check: Callable) -> None:
 
 
 def actor_roles(user: User | None, slip: Slip) -> set[str]:
-    """What the user is to this slip: office, lead, co, delegate (several may hold)."""
+    """What the user is to this slip: office, lead, co, delegate, tier (several may hold)."""
     if user is None:
         return {SYSTEM}
     roles = set()
@@ -181,6 +195,13 @@ def actor_roles(user: User | None, slip: Slip) -> set[str]:
             roles.add(LEAD)
         elif slip.co_units.filter(pk=user.unit_id).exists():
             roles.add(CO)
+    if (
+        slip.status == S.ESCALATED
+        and slip.tier_unit_id is not None
+        and user.unit_id == slip.tier_unit_id
+        and user.has_perm("core.coordinate_escalations")
+    ):
+        roles.add(TIER)
     if DELEGATE not in roles and any(
         check(user, slip.problem.enterprise) for check in _delegate_checks
     ):

@@ -23,6 +23,7 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("issues/", include("issues.urls")),
     path("visits/", include("visits.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("core.urls")),
 ]
 

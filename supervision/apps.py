@@ -8,7 +8,48 @@ class SupervisionConfig(AppConfig):
 
     def ready(self):
         from core.audit import register_actions
+        from core.navigation import section_link
+        from issues.slip_actions import SlipAction, slip_action_register
+        from issues.slip_sections import slip_section_register
 
-        from . import audit
+        from . import audit, services
+        from .forms import CoordinatorForm, MeetingForm
+        from .slip_section import coordination_section
 
         register_actions(audit.LABELS)
+        slip_section_register(coordination_section)
+        slip_action_register(
+            SlipAction(
+                "coordinator",
+                _("Assign the coordinator"),
+                ("assign_coordinator",),
+                CoordinatorForm,
+                "secondary",
+                runner=lambda s, a, d, ip: services.coordinator_assign(
+                    slip=s, actor=a, coordinator=d["coordinator"], ip_address=ip
+                ),
+                form_takes_slip=True,
+            ),
+            before="reply",
+        )
+        slip_action_register(
+            SlipAction(
+                "meeting",
+                _("Record a coordination meeting"),
+                ("coordination_meeting",),
+                MeetingForm,
+                "secondary",
+                runner=lambda s, a, d, ip: services.coordination_meeting_record(
+                    slip=s,
+                    actor=a,
+                    held_on=d["held_on"],
+                    units=list(d["units"]),
+                    decisions=d["decisions"],
+                    ip_address=ip,
+                ),
+                form_takes_slip=True,
+            ),
+            before="reply",
+        )
+        section_link("coordinate", "supervision:escalated", extra_url_names=["issues:slip_detail"])
+        section_link("supervise", "supervision:escalated")

@@ -1,11 +1,14 @@
-"""The rules the deadline sweep follows (the office tunes them in the admin) and the record of
-every action it took, which makes it idempotent."""
+"""The rules the deadline sweep follows (the office tunes them in the admin), the record of
+every action it took, which makes it idempotent, and the coordination of escalated slips by the
+body they climbed to (a coordinator, coordination meetings)."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Unit
 from issues.models import Slip
 
 
@@ -83,3 +86,80 @@ class DeadlineAction(models.Model):
 
     def __str__(self):
         return f"{self.slip} {self.get_kind_display()}"
+
+
+class Coordination(models.Model):
+    """Who coordinates an escalated slip at a tier: a member of the body it climbed to."""
+
+    slip = models.ForeignKey(
+        Slip,
+        verbose_name=_("assignment slip"),
+        on_delete=models.PROTECT,
+        related_name="coordinations",
+    )
+    tier = models.PositiveSmallIntegerField(_("tier"))
+    body = models.ForeignKey(
+        Unit, verbose_name=_("coordinating body"), on_delete=models.PROTECT, related_name="+"
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinator"),
+        on_delete=models.PROTECT,
+        related_name="coordinations",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("coordination")
+        verbose_name_plural = _("coordinations")
+        ordering = ["tier"]
+        constraints = [
+            # One coordinator per slip and tier; assigning another replaces the first.
+            models.UniqueConstraint(fields=["slip", "tier"], name="coordination_once_per_tier"),
+        ]
+
+    def __str__(self):
+        return f"{self.slip} {self.coordinator}"
+
+
+class CoordinationMeeting(models.Model):
+    """A coordination meeting (协调会) on an escalated slip: when, which units sat at the table,
+    what was decided."""
+
+    slip = models.ForeignKey(
+        Slip,
+        verbose_name=_("assignment slip"),
+        on_delete=models.PROTECT,
+        related_name="coordination_meetings",
+    )
+    tier = models.PositiveSmallIntegerField(_("tier"))
+    body = models.ForeignKey(
+        Unit, verbose_name=_("coordinating body"), on_delete=models.PROTECT, related_name="+"
+    )
+    held_on = models.DateField(_("held on"))
+    units_present = models.ManyToManyField(
+        Unit, verbose_name=_("units present"), related_name="coordination_meetings"
+    )
+    decisions = models.TextField(_("decisions"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("coordination meeting")
+        verbose_name_plural = _("coordination meetings")
+        ordering = ["held_on", "pk"]
+        indexes = [models.Index(fields=["slip", "held_on"], name="coord_meeting_slip_idx")]
+
+    def __str__(self):
+        return f"{self.slip} {self.held_on:%Y-%m-%d}"

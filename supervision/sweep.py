@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from core.models import User
 from core.notifications import notify_many
+from core.selectors import users_with_capability
 from core.workdays import WorkCalendar
 from issues.models import Slip
 from issues.services.slips import (
@@ -91,15 +92,6 @@ class SweepReport:
         }
 
 
-def _users_with(codename: str, unit_id: int | None = None):
-    users = User.objects.filter(is_active=True).filter(
-        Q(groups__permissions__codename=codename) | Q(user_permissions__codename=codename)
-    )
-    if unit_id is not None:
-        users = users.filter(unit_id=unit_id)
-    return users.distinct()
-
-
 class _People:
     """Who is told, looked up once per unit for the whole sweep."""
 
@@ -117,11 +109,15 @@ class _People:
         return self._get(("members", unit.pk), User.objects.filter(unit=unit, is_active=True))
 
     def of(self, unit_id: int, *, leaders: bool, office: bool) -> list:
-        found = list(self._get(("handlers", unit_id), _users_with("handle_slips", unit_id)))
+        found = list(
+            self._get(("handlers", unit_id), users_with_capability("handle_slips", unit_id))
+        )
         if leaders:
-            found += self._get(("leaders", unit_id), _users_with("view_unit_visits", unit_id))
+            found += self._get(
+                ("leaders", unit_id), users_with_capability("view_unit_visits", unit_id)
+            )
         if office:
-            found += self._get("office", _users_with("assign_problems"))
+            found += self._get("office", users_with_capability("assign_problems"))
         return found
 
 

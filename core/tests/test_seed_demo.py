@@ -27,7 +27,8 @@ def test_seed_creates_lin_an_and_one_login_per_role(db, settings):
         "office": [Role.OFFICE],
         "cadre": [Role.CADRE],
         "unit": [Role.CADRE, Role.HANDLER],
-        "leader": [Role.LEADER],
+        "leader": [Role.LEADER, Role.COORDINATOR],
+        "group": [Role.LEADER, Role.COORDINATOR],
         "enterprise": [Role.ENTERPRISE],
         "admin": [Role.ADMIN],
     }
@@ -37,6 +38,8 @@ def test_seed_creates_lin_an_and_one_login_per_role(db, settings):
         assert user_roles(user) == roles
         assert username in output
     assert User.objects.get(username="enterprise").unit.kind == Unit.Kind.ENTERPRISE
+    assert User.objects.get(username="group").unit.kind == Unit.Kind.LEADING_GROUP
+    assert User.objects.get(username="leader").unit.kind == Unit.Kind.CITY_LEADERS
     assert User.objects.get(username="admin").is_staff
     assert DEMO_PASSWORD in output
 

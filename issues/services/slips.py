@@ -483,15 +483,26 @@ def slip_escalation_decide(
         s.tier_unit = tier_unit_for(s.tier)
         return ["tier", "tier_unit"]
 
-    return _step(
-        slip,
-        "approve_escalation",
-        actor,
-        text=note,
-        data={"tier": slip.tier + 1},
-        apply=climb,
-        ip_address=ip_address,
-    )
+    with transaction.atomic():
+        slip = _step(
+            slip,
+            "approve_escalation",
+            actor,
+            text=note,
+            data={"tier": slip.tier + 1},
+            apply=climb,
+            ip_address=ip_address,
+        )
+        if slip.tier_unit is not None:
+            slip_notify(
+                slip,
+                User.objects.filter(unit=slip.tier_unit, is_active=True).select_related("unit"),
+                "escalation",
+                _("Escalated to %(body)s: %(number)s")
+                % {"body": slip.tier_unit.name, "number": slip.number},
+                note or slip.problem.description[:80],
+            )
+    return slip
 
 
 def slip_send_down(
@@ -500,15 +511,25 @@ def slip_send_down(
     """An escalated slip goes back to its unit with instructions and a new deadline."""
     instructions = _text_required(instructions, _("Write the instructions for the unit."))
     days = _days_check(days)
-    return _step(
-        slip,
-        "send_down",
-        actor,
-        text=instructions,
-        data={"days": days},
-        apply=lambda s: _new_deadline(s, days),
-        ip_address=ip_address,
-    )
+    with transaction.atomic():
+        slip = _step(
+            slip,
+            "send_down",
+            actor,
+            text=instructions,
+            data={"days": days},
+            apply=lambda s: _new_deadline(s, days),
+            ip_address=ip_address,
+        )
+        slip_notify(
+            slip,
+            _unit_handlers(slip.lead_unit_id),
+            "sent_down",
+            _("Sent back to you: %(number)s, new deadline %(deadline)s")
+            % {"number": slip.number, "deadline": slip.deadline.isoformat()},
+            instructions,
+        )
+    return slip
 
 
 def slip_reject_reply(*, slip: Slip, actor: User, reason: str, ip_address=None) -> Slip:
@@ -676,3 +697,34 @@ def slip_notices_record(notices: list[tuple[int, str, str, str, list[str]]]) -> 
         ],
         batch_size=1000,
     )
+
+
+def slip_notify(slip: Slip, people, kind: str, title: str, body: str) -> None:
+    """Tell people about a step on the slip (centre and e-mail, after the commit), and put on
+    the slip's history who was told."""
+    from django.urls import reverse
+
+    from core.notifications import notify
+
+    people = [p for p in {p.pk: p for p in people}.values() if p.is_active]
+    if not people:
+        return
+    notify(
+        recipients=people,
+        kind=kind,
+        title=title,
+        body=body,
+        url=reverse("issues:slip_detail", args=[slip.pk]),
+    )
+    slip_notices_record(
+        [(slip.pk, slip.status, kind, title, sorted(f"{p.name}（{p.unit.name}）" for p in people))]
+    )
+
+
+def _unit_handlers(*unit_ids) -> list[User]:
+    from core.selectors import users_with_capability
+
+    people: list[User] = []
+    for unit_id in unit_ids:
+        people += users_with_capability("handle_slips", unit_id).select_related("unit")
+    return people
