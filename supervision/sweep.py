@@ -29,6 +29,7 @@ from issues.models import Slip
 from issues.services.slips import (
     slip_close_unrated,
     slip_notices_record,
+    slip_notify,
     tier_unit_for,
 )
 from issues.workflow import slips_transition_bulk
@@ -117,8 +118,11 @@ class _People:
                 ("leaders", unit_id), users_with_capability("view_unit_visits", unit_id)
             )
         if office:
-            found += self._get("office", users_with_capability("assign_problems"))
+            found += self.office()
         return found
+
+    def office(self) -> list:
+        return self._get("office", users_with_capability("assign_problems"))
 
 
 def _claim_many(kind: str, keys: list[tuple[int, datetime.date, int]]) -> set[int]:
@@ -256,7 +260,13 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> SweepReport:
         }
         return title, body, people.of(row["lead_unit_id"], leaders=False, office=False)
 
-    report.reminders += _notices(DeadlineAction.Kind.REMINDER, due_soon, reminder, report)
+    # Reminders and chase-ups go out on working days only: a 催办 on a holiday reaches nobody
+    # at work. Their claims are keyed on the deadline, so the first working day sends them.
+    working_day = calendar.is_working_day(today)
+    if working_day:
+        report.reminders += _notices(DeadlineAction.Kind.REMINDER, due_soon, reminder, report)
+    else:
+        report.notes.append("not a working day: reminders and chase-ups wait")
 
     # 2. Chase-ups (催办): the deadline has passed without a reply; the unit, its leaders and the
     # office are told, once per deadline.
@@ -272,7 +282,8 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> SweepReport:
         }
         return title, body, people.of(row["lead_unit_id"], leaders=True, office=True)
 
-    report.overdue += _notices(DeadlineAction.Kind.OVERDUE, missed, chase_up, report)
+    if working_day:
+        report.overdue += _notices(DeadlineAction.Kind.OVERDUE, missed, chase_up, report)
 
     # 3. Escalation: a slip overdue past its tier's threshold climbs one tier. Tiers are taken
     # in order, so a slip far past its deadline (beat was down, or the rules changed) climbs
@@ -360,6 +371,15 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> SweepReport:
             if slip is None:
                 report.skipped += 1
                 continue
-            slip_close_unrated(slip=slip, days=rules.unrated_close_days)
+            slip = slip_close_unrated(slip=slip, days=rules.unrated_close_days)
+            # The office is told: it may still ask the firm, and the 未评价 count is its to watch.
+            slip_notify(
+                slip,
+                people.office(),
+                "unrated",
+                _("Closed without the firm's rating: %(number)s") % {"number": slip.number},
+                _("No rating within %(days)d working days of the feedback.")
+                % {"days": rules.unrated_close_days},
+            )
             report.unrated += 1
     return report

@@ -183,9 +183,10 @@ def test_after_a_gap_every_due_action_is_done_exactly_once(make_slip, people, ti
     }
     assert total == counts(reminders=2, overdue=2, escalations=1, unrated=1)
     assert again == NOTHING
-    # Reminders: 2 slips × 2 handlers; chase-ups: 2 × 4; escalation: the body's member + 4.
-    assert Notification.objects.count() == 2 * 2 + 2 * 4 + 5
-    assert SlipEvent.objects.filter(action="notice").count() == 5
+    # Reminders: 2 slips × 2 handlers; chase-ups: 2 × 4; escalation: the body's member + 4;
+    # the 未评价 closing: the office.
+    assert Notification.objects.count() == 2 * 2 + 2 * 4 + 5 + 1
+    assert SlipEvent.objects.filter(action="notice").count() == 6
     assert SlipEvent.objects.filter(action="escalate").count() == 1
     assert SlipEvent.objects.filter(action="close_unrated").count() == 1
 
@@ -201,11 +202,14 @@ def test_escalation_waits_for_five_working_days_across_national_day(make_slip, p
     #   10-08 Thu 1, 10-09 Fri 2, 10-10 Sat (make-up working day) 3, 10-11 Sun off,
     #   10-12 Mon 4, 10-13 Tue 5.
     # So it climbs on Tuesday 10-13, not on Monday 10-12.
-    for day in range(1, 13):
+    for day in range(1, 8):  # the holiday: no chase-up reaches an empty office
+        assert sweep(f"2026-10-{day:02d}") == NOTHING, f"acted on 10-{day:02d}"
+    assert sweep("2026-10-08") == counts(overdue=1)  # the first working day after it
+    for day in range(9, 13):
         assert sweep(f"2026-10-{day:02d}")["escalations"] == 0, f"climbed on 10-{day:02d}"
     slip.refresh_from_db()
     assert slip.tier == 1
-    assert actions() == {(slip.pk, K.OVERDUE, date("2026-09-30"), 0)}  # chased once, on 10-01
+    assert actions() == {(slip.pk, K.OVERDUE, date("2026-09-30"), 0)}  # chased once, on 10-08
 
     assert sweep("2026-10-13") == counts(escalations=1)
 
@@ -318,6 +322,9 @@ def test_a_fed_back_slip_unrated_for_ten_working_days_closes_as_unrated(make_sli
 
     assert sweep("2026-06-09") == NOTHING
     assert sweep("2026-06-10") == counts(unrated=1)
+    # The office is told, and the history says so.
+    assert told("unrated") == {"office1"}
+    assert notices(slip)[-1].data["kind"] == "unrated"
 
     slip.refresh_from_db()
     assert slip.status == S.CLOSED
