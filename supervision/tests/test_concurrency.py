@@ -94,15 +94,17 @@ def test_two_sweeps_at_once_do_every_action_exactly_once(
         + [(s.pk, K.UNRATED, 0) for s in stale]
     )
     # Reminders: 3 × 2 handlers; chase-ups: 5 × (2 handlers, the leader, the office);
-    # escalations: 2 × (the leadership group's member + those 4). Nobody told anything twice.
+    # escalations: 2 × (the leadership group's member + those 4); 未评价 closings: 2 × the
+    # office. Nobody told anything twice.
     sent = Counter(Notification.objects.values_list("recipient_id", "kind", "url"))
-    assert sum(sent.values()) == 3 * 2 + 5 * 4 + 2 * 5
+    assert sum(sent.values()) == 3 * 2 + 5 * 4 + 2 * 5 + 2 * 1
     assert max(sent.values()) == 1
     events = Counter(SlipEvent.objects.values_list("slip_id", "action"))
     assert all(events[(s.pk, "notice")] == 1 for s in due + late)
     assert all(events[(s.pk, "notice")] == 2 for s in climbing)  # chase-up, escalation
     assert all(events[(s.pk, "escalate")] == 1 for s in climbing)
     assert all(events[(s.pk, "close_unrated")] == 1 for s in stale)
+    assert all(events[(s.pk, "notice")] == 1 for s in stale)  # the office told of the closing
     for slip in climbing:
         slip.refresh_from_db()
         assert (slip.tier, slip.tier_unit) == (2, tiers[2][0])

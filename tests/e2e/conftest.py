@@ -52,13 +52,15 @@ def demo(transactional_db, settings):
 
 @pytest.fixture
 def shoot(page):
-    """shoot(name): a full-page PNG into $E2E_SCREENSHOTS, when that is set, for a human look."""
+    """shoot(name[, page]): a full-page PNG into $E2E_SCREENSHOTS, when that is set, for a
+    human look."""
     folder = os.environ.get("E2E_SCREENSHOTS")
 
-    def take(name: str):
+    def take(name: str, on=None):
+        """``on``: the page of a context the test opened itself (default: the fixture's)."""
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+            (on or page).screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     return take
 

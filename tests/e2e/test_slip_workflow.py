@@ -46,7 +46,7 @@ def test_from_a_visit_problem_to_a_closed_slip(browser, live_server, demo, shoot
     ).to_be_visible()
     slip_url = office.url
     number = office.locator("h1").inner_text()
-    shoot("slip-issued-office")
+    shoot("slip-issued-office", office)
 
     unit = logged_in(browser, live_server, "unit")
     unit.get_by_role("link", name="我的交办单").first.click()
@@ -62,7 +62,7 @@ def test_from_a_visit_problem_to_a_closed_slip(browser, live_server, demo, shoot
     reply.get_by_label(re.compile(r"^答复")).fill("已协调相关单位，问题已解决。")
     reply.get_by_role("button", name="答复办理结果").click()
     expect(unit.locator("h1 + .badge, .badge").filter(has_text="已答复").first).to_be_visible()
-    shoot("slip-replied-unit")
+    shoot("slip-replied-unit", unit)
 
     office.goto(slip_url)
     feedback = step(office, "登记向企业反馈")
@@ -90,7 +90,7 @@ def test_from_a_visit_problem_to_a_closed_slip(browser, live_server, demo, shoot
     rating.get_by_role("button", name="登记企业评价").click()
     expect(office.locator(".badge", has_text="已办结").first).to_be_visible()
     expect(office.get_by_role("region", name="办理过程")).to_contain_text("评价不满意，重办")
-    shoot("slip-closed-office")
+    shoot("slip-closed-office", office)
 
     pdf = office.request.get(slip_url + "pdf/")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"

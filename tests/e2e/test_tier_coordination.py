@@ -58,7 +58,7 @@ def test_the_leadership_group_coordinates_and_sends_a_slip_back_down(
     expect(group.get_by_role("heading", name="上交协调")).to_be_visible()
     row = group.locator(".list-group-item", has_text=slip.number)
     expect(row).to_contain_text("未指定")
-    shoot("tier2-list-group")
+    shoot("tier2-list-group", group)
     row.click()
     expect(group.locator("h1")).to_have_text(slip.number)
 
@@ -79,7 +79,7 @@ def test_the_leadership_group_coordinates_and_sends_a_slip_back_down(
     expect(section).to_contain_text("钱晓东")
     expect(section).to_contain_text("经信局、自然资源和规划局")
     expect(section).to_contain_text("十个工作日内解决用地指标")
-    shoot("tier2-slip-coordinated")
+    shoot("tier2-slip-coordinated", group)
 
     down = step(group, "批示后交回承办单位")
     down.get_by_label("批示意见").fill("请按协调会议定事项落实，结果报领导小组办公室。")
@@ -95,7 +95,7 @@ def test_the_leadership_group_coordinates_and_sends_a_slip_back_down(
     row = group.locator(".list-group-item", has_text=slip.number)
     expect(row).to_contain_text("协调人：钱晓东")
     expect(row).to_contain_text("1 次协调会")
-    shoot("tier2-sent-down-list")
+    shoot("tier2-sent-down-list", group)
 
     unit = logged_in(browser, live_server, "unit")
     unit.get_by_role("link", name=re.compile("通知")).first.click()
