@@ -33,7 +33,7 @@ class EnterpriseFilterForm(BootstrapFormMixin, forms.Form):
         required=False,
     )
     status = forms.ChoiceField(
-        label=_("Status"),
+        label=_("Business status"),
         choices=[("", _("All")), *Enterprise.Status.choices],
         required=False,
     )

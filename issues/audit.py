@@ -9,6 +9,7 @@ BATCH_OPENED = "batch.open"
 SLIP_ISSUED = "slip.issue"
 SLIP_STEP = "slip.step"
 SETTINGS_CHANGED = "issues.settings"
+PROBLEM_SUPERVISED = "problem.supervise"
 
 LABELS = {
     PROBLEM_CREATED: _("Recorded a problem"),
@@ -20,4 +21,5 @@ LABELS = {
     SLIP_ISSUED: _("Issued an assignment slip"),
     SLIP_STEP: _("Took a step on an assignment slip"),
     SETTINGS_CHANGED: _("Changed special actions or deadline rules"),
+    PROBLEM_SUPERVISED: _("Listed a problem for supervision, or took it off"),
 }

@@ -161,6 +161,15 @@ class ProblemDeclineForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ProblemSupervisionForm(BootstrapFormMixin, forms.Form):
+    listed = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1", widget=forms.HiddenInput
+    )
+    note = forms.CharField(
+        label=_("Why it is listed"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
 class SlipIssueForm(BootstrapFormMixin, forms.Form):
     batch = forms.ModelChoiceField(
         label=_("Batch"), queryset=Batch.objects.none(), empty_label=None

@@ -64,31 +64,29 @@ class Measures:
         return rate(self.satisfied, self.rated)
 
 
-def measure_aggregates(today=None) -> dict:
-    """The conditional counts, for ``.aggregate()`` or ``.values(...).annotate()``."""
+def measure_filters(today=None) -> dict[str, Q]:
+    """Which slips each count counts. The counts below and every "slips behind this figure"
+    list filter with these, so a figure and its list always agree."""
     today = today or timezone.localdate()
     return {
-        "issued": Count("id", filter=LIVE),
-        "closed": Count("id", filter=Q(status=S.CLOSED)),
-        "closed_on_time": Count("id", filter=Q(status=S.CLOSED, closed_on_time=True)),
-        "replied": Count("id", filter=LIVE & Q(replied_at__isnull=False)),
-        "fed_back": Count("id", filter=LIVE & Q(fed_back_at__isnull=False)),
-        "met": Count("id", filter=LIVE & (Q(problem__met_face_to_face=True) | Q(contact_met=True))),
-        "rated": Count(
-            "id",
-            filter=LIVE
-            & Q(rating__in=[Slip.Rating.SATISFIED, Slip.Rating.BASIC, Slip.Rating.DISSATISFIED]),
-        ),
-        "unrated": Count("id", filter=LIVE & Q(rating=Slip.Rating.UNRATED)),
-        "satisfied": Count(
-            "id", filter=LIVE & Q(rating__in=[Slip.Rating.SATISFIED, Slip.Rating.BASIC])
-        ),
-        "overdue": Count(
-            "id",
-            filter=OPEN & Q(deadline__lt=today) & ~Q(status__in=[S.REPLIED, S.FED_BACK]),
-        ),
-        "open": Count("id", filter=OPEN),
+        "issued": LIVE,
+        "closed": Q(status=S.CLOSED),
+        "closed_on_time": Q(status=S.CLOSED, closed_on_time=True),
+        "replied": LIVE & Q(replied_at__isnull=False),
+        "fed_back": LIVE & Q(fed_back_at__isnull=False),
+        "met": LIVE & (Q(problem__met_face_to_face=True) | Q(contact_met=True)),
+        "rated": LIVE
+        & Q(rating__in=[Slip.Rating.SATISFIED, Slip.Rating.BASIC, Slip.Rating.DISSATISFIED]),
+        "unrated": LIVE & Q(rating=Slip.Rating.UNRATED),
+        "satisfied": LIVE & Q(rating__in=[Slip.Rating.SATISFIED, Slip.Rating.BASIC]),
+        "overdue": OPEN & Q(deadline__lt=today) & ~Q(status__in=[S.REPLIED, S.FED_BACK]),
+        "open": OPEN,
     }
+
+
+def measure_aggregates(today=None) -> dict:
+    """The conditional counts, for ``.aggregate()`` or ``.values(...).annotate()``."""
+    return {name: Count("id", filter=q) for name, q in measure_filters(today).items()}
 
 
 def slip_measures(slips: QuerySet[Slip], today=None) -> Measures:

@@ -183,6 +183,17 @@ class Problem(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # 挂表督办: a key problem the office lists for supervision; the dashboard follows it.
+    supervised_at = models.DateTimeField(_("listed for supervision at"), null=True, blank=True)
+    supervised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("listed for supervision by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    supervision_note = models.TextField(_("why it is listed"), blank=True)
 
     class Meta:
         verbose_name = _("problem")
@@ -193,6 +204,11 @@ class Problem(TimeStampedModel):
             models.Index(fields=["category"], name="problem_category_idx"),
             models.Index(fields=["channel"], name="problem_channel_idx"),
             models.Index(fields=["enterprise", "-raised_at"], name="problem_firm_idx"),
+            models.Index(
+                fields=["-supervised_at"],
+                name="problem_supervised_idx",
+                condition=models.Q(supervised_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -23,6 +23,7 @@ from .forms import (
     ProblemFilterForm,
     ProblemMergeForm,
     ProblemSortForm,
+    ProblemSupervisionForm,
     SlipIssueForm,
 )
 from .measures import measures_by, slip_measures
@@ -35,6 +36,7 @@ from .services import (
     problem_create,
     problem_decline,
     problem_merge,
+    problem_supervision_set,
     problem_update,
     slip_issue,
 )
@@ -150,6 +152,7 @@ class ProblemDetailView(OfficeMixin, View):
         "issue": SlipIssueForm,
         "answer": ProblemAnswerForm,
         "decline": ProblemDeclineForm,
+        "supervise": ProblemSupervisionForm,
     }
 
     def _problem(self, request, pk) -> Problem:
@@ -164,6 +167,7 @@ class ProblemDetailView(OfficeMixin, View):
                     "special_action",
                     "duplicate_of",
                     "decided_by",
+                    "supervised_by",
                 )
                 .get(pk=pk)
             )
@@ -198,6 +202,12 @@ class ProblemDetailView(OfficeMixin, View):
             ),
             "answer": ProblemAnswerForm(),
             "decline": ProblemDeclineForm(),
+            "supervise": ProblemSupervisionForm(
+                initial={
+                    "listed": "1",
+                    "note": problem.supervision_note,
+                }
+            ),
         }
         if bound:
             kwargs = {"problem": problem} if bound == "merge" else {}
@@ -261,6 +271,20 @@ class ProblemDetailView(OfficeMixin, View):
                 problem=problem, actor=request.user, reason=data["reason"], ip_address=ip
             )
             messages.success(request, _("The problem is declined."))
+        elif which == "supervise":
+            problem_supervision_set(
+                problem=problem,
+                actor=request.user,
+                listed=data["listed"],
+                note=data["note"],
+                ip_address=ip,
+            )
+            messages.success(
+                request,
+                _("Listed for supervision.")
+                if data["listed"]
+                else _("Taken off the supervision list."),
+            )
         elif which == "issue":
             slip = slip_issue(
                 problem=problem,

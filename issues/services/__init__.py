@@ -5,6 +5,7 @@ from .problems import (
     problem_create,
     problem_decline,
     problem_merge,
+    problem_supervision_set,
     problem_update,
 )
 from .slips import (
@@ -36,6 +37,7 @@ __all__ = [
     "problem_create",
     "problem_decline",
     "problem_merge",
+    "problem_supervision_set",
     "problem_update",
     "slip_co_input",
     "slip_contact",

@@ -145,7 +145,20 @@ def problem_merge(
     locked.status = Problem.Status.MERGED
     locked.decided_at = timezone.now()
     locked.decided_by = actor
-    locked.save(update_fields=["duplicate_of", "status", "decided_at", "decided_by", "updated_at"])
+    # A merged problem is followed as the one it joins: it leaves the supervision list.
+    locked.supervised_at, locked.supervised_by, locked.supervision_note = None, None, ""
+    locked.save(
+        update_fields=[
+            "duplicate_of",
+            "status",
+            "decided_at",
+            "decided_by",
+            "supervised_at",
+            "supervised_by",
+            "supervision_note",
+            "updated_at",
+        ]
+    )
     if (
         locked.met_face_to_face
         and not target.met_face_to_face
@@ -176,7 +189,20 @@ def _decide(problem, *, actor, status, note, action, ip_address):
     locked.decision_note = note
     locked.decided_at = timezone.now()
     locked.decided_by = actor
-    locked.save(update_fields=["status", "decision_note", "decided_at", "decided_by", "updated_at"])
+    # Settled (answered or declined): nothing is left to supervise.
+    locked.supervised_at, locked.supervised_by, locked.supervision_note = None, None, ""
+    locked.save(
+        update_fields=[
+            "status",
+            "decision_note",
+            "decided_at",
+            "decided_by",
+            "supervised_at",
+            "supervised_by",
+            "supervision_note",
+            "updated_at",
+        ]
+    )
     audit_record(
         actor=actor, action=action, obj=locked, after={"note": note}, ip_address=ip_address
     )
@@ -206,3 +232,40 @@ def problem_decline(*, problem: Problem, actor: User, reason: str, ip_address=No
         action=audit.PROBLEM_DECLINED,
         ip_address=ip_address,
     )
+
+
+@transaction.atomic
+def problem_supervision_set(
+    *, problem: Problem, actor: User, listed: bool, note: str = "", ip_address=None
+) -> Problem:
+    """List a key problem for supervision (挂表督办), with why, or take it off the list."""
+    locked = Problem.objects.select_for_update().get(pk=problem.pk)
+    note = (note or "").strip()
+    if listed:
+        if not note:
+            raise ValidationError({"note": _("Say why the problem is listed for supervision.")})
+        if locked.status in {Problem.Status.MERGED, Problem.Status.DECLINED}:
+            raise ValidationError(
+                _("A merged or declined problem cannot be listed; list the one it is handled as.")
+            )
+        before = {"listed": locked.supervised_at is not None, "note": locked.supervision_note}
+        locked.supervised_at = locked.supervised_at or timezone.now()
+        locked.supervised_by = locked.supervised_by or actor
+        locked.supervision_note = note
+    else:
+        if locked.supervised_at is None:
+            return locked
+        before = {"listed": True, "note": locked.supervision_note}
+        locked.supervised_at = None
+        locked.supervised_by = None
+        locked.supervision_note = ""
+    locked.save(update_fields=["supervised_at", "supervised_by", "supervision_note", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=audit.PROBLEM_SUPERVISED,
+        obj=locked,
+        before=before,
+        after={"listed": listed, "note": note},
+        ip_address=ip_address,
+    )
+    return locked
