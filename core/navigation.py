@@ -18,7 +18,8 @@ class Section:
     key: str
     label: Promise
     description: Promise
-    permission: str
+    # One capability, or several of which any grants the section.
+    permission: str | tuple[str, ...]
     # URL name of the section's page; None until the app that builds it links it.
     url_name: str | None = None
     # A user's start page is the first section, in this order, that has a page.
@@ -82,6 +83,26 @@ SECTIONS: list[Section] = [
         "core.view_dashboard",
     ),
     Section(
+        "unit_board",
+        _("Our unit's record"),
+        _(
+            "Read your unit's closure, on-time, feedback and satisfaction rates, its overdue "
+            "slips and where it stands among the units."
+        ),
+        ("core.handle_slips", "core.view_unit_visits"),
+        is_start_page=False,
+    ),
+    Section(
+        "analytics",
+        _("Analytics"),
+        _(
+            "Follow the firms' yearly figures by industry and by town, and which difficulties "
+            "recur across firms and towns."
+        ),
+        ("core.assign_problems", "core.supervise", "core.view_dashboard"),
+        is_start_page=False,
+    ),
+    Section(
         "unit_visits",
         _("Our unit's visits"),
         _("Read the visit surveys your unit's cadres filed and the problems they recorded."),
@@ -139,7 +160,13 @@ def sections_for(user) -> list[Section]:
     """Every section the user's permissions grant, linked or not, in display order."""
     if not user.is_authenticated:
         return []
-    return [s for s in SECTIONS if user.has_perm(s.permission)]
+    return [s for s in SECTIONS if _granted(user, s.permission)]
+
+
+def _granted(user, permission) -> bool:
+    if isinstance(permission, tuple):
+        return any(user.has_perm(p) for p in permission)
+    return user.has_perm(permission)
 
 
 def start_url_for(user) -> str:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from core.admin import AuditedAdminMixin
 from issues.models import Category
 
-from . import audit
+from . import admin_reports, audit  # noqa: F401 (bulletins and evaluations in the admin)
 from .models import DeadlineAction, SupervisionRules
 
 

@@ -52,4 +52,31 @@ class SupervisionConfig(AppConfig):
             before="reply",
         )
         section_link("coordinate", "supervision:escalated", extra_url_names=["issues:slip_detail"])
-        section_link("supervise", "supervision:escalated")
+        section_link(
+            "supervise",
+            "supervision:bulletin_list",
+            extra_url_names=[
+                "supervision:escalated",
+                "supervision:bulletin_create",
+                "supervision:bulletin_detail",
+                "supervision:bulletin_update",
+                "supervision:bulletin_print",
+                "supervision:evaluation_list",
+                "supervision:evaluation_create",
+                "supervision:evaluation_detail",
+                "supervision:evaluation_update",
+            ],
+        )
+        section_link("unit_board", "supervision:dashboard")
+        section_link(
+            "analytics", "supervision:analytics", extra_url_names=["supervision:analytics_problems"]
+        )
+        section_link(
+            "dashboard",
+            "supervision:dashboard",
+            extra_url_names=[
+                "supervision:dashboard_slips",
+                "supervision:dashboard_problems",
+                "supervision:dashboard_targets",
+            ],
+        )

@@ -8,9 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import Unit, User
-from issues.models import Slip
+from issues.models import Problem, Slip
 from issues.services.slips import slip_send_down
 
+from .demo_reports import is_empty as reports_empty
+from .demo_reports import seed_reports
 from .models import Coordination, DeadlineAction
 from .services import coordination_meeting_record, coordinator_assign
 from .sweep import deadlines_sweep
@@ -24,7 +26,10 @@ INSTRUCTIONS = "请按协调会议定事项抓紧落实，办理结果书面答�
 
 
 def is_empty() -> bool:
-    return not DeadlineAction.objects.exists() and not Coordination.objects.exists()
+    """Nothing of supervision's demo yet (each part below is idempotent on its own)."""
+    return (
+        not DeadlineAction.objects.exists() and not Coordination.objects.exists()
+    ) or reports_empty()
 
 
 def seed(*, with_logins: bool, log) -> None:
@@ -35,6 +40,36 @@ def seed(*, with_logins: bool, log) -> None:
     )
     if with_logins:
         _coordinate(log)
+        _list_key_problems(log)
+    seed_reports(log=log)
+
+
+SUPERVISION_NOTES = [
+    "涉及重点项目投产，列入挂表督办，每周报告进展。",
+    "企业多次反映，市领导批示要求限期解决。",
+    "共性问题，涉及多家企业，挂表跟踪至办结。",
+]
+
+
+@transaction.atomic
+def _list_key_problems(log) -> None:
+    """挂表督办: the office lists a few key problems — the oldest overdue slips' problems."""
+    from issues.measures import measure_filters
+    from issues.services import problem_supervision_set
+
+    office = User.objects.filter(username="office").first()
+    if office is None or Problem.objects.filter(supervised_at__isnull=False).exists():
+        return
+    slips = (
+        Slip.objects.filter(measure_filters()["overdue"], problem__supervised_at__isnull=True)
+        .select_related("problem")
+        .order_by("deadline", "pk")[: len(SUPERVISION_NOTES)]
+    )
+    listed = 0
+    for slip, note in zip(slips, SUPERVISION_NOTES, strict=False):
+        problem_supervision_set(problem=slip.problem, actor=office, listed=True, note=note)
+        listed += 1
+    log(f"挂表督办：{listed} 个重点问题。")
 
 
 @transaction.atomic

@@ -163,3 +163,6 @@ class CoordinationMeeting(models.Model):
 
     def __str__(self):
         return f"{self.slip} {self.held_on:%Y-%m-%d}"
+
+
+from .models_reports import *  # noqa: E402, F403 (bulletins and evaluations live there)

@@ -36,11 +36,15 @@ def test_changing_a_group_in_the_admin_changes_what_its_members_may_use(make_use
     ("role", "expected"),
     [
         (Role.CADRE, ["visits"]),
-        (Role.HANDLER, ["slips"]),
-        (Role.OFFICE, ["assign", "campaigns", "supervise", "dashboard", "enterprises", "imports"]),
-        (Role.LEADER, ["dashboard", "enterprises"]),
+        (Role.HANDLER, ["slips", "unit_board"]),
+        (
+            Role.OFFICE,
+            ["assign", "campaigns", "supervise", "dashboard", "analytics", "enterprises", "imports"],
+        ),
+        (Role.LEADER, ["dashboard", "analytics", "enterprises"]),
         (Role.ENTERPRISE, ["portal"]),
-        (Role.UNIT_LEADER, ["unit_visits"]),
+        (Role.UNIT_LEADER, ["unit_board", "unit_visits"]),
+        (Role.COORDINATOR, ["coordinate"]),
         (Role.ADMIN, ["enterprises", "imports", "audit"]),
     ],
 )
@@ -77,7 +81,8 @@ def test_start_page_is_home_until_a_role_page_exists(make_user):
         (Role.OFFICE, "issues:problem_list"),
         (Role.UNIT_LEADER, "visits:visit_list"),
         (Role.HANDLER, "issues:slip_inbox"),
-        (Role.LEADER, "enterprises:list"),
+        (Role.LEADER, "supervision:dashboard"),
+        (Role.COORDINATOR, "supervision:escalated"),
         (Role.ADMIN, "enterprises:list"),
     ],
 )

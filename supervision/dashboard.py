@@ -1,0 +1,376 @@
+"""The supervision dashboard (督查驾驶舱): every figure, chart and list, read in the database.
+
+Scope, for one set of filters (period, batch, lead unit, town, category, special action, tier):
+- slips: issued in the period (their state today), through ``issues.measures`` — the same
+  definitions the slip list, the bulletins and the evaluation use;
+- problems: raised in the period; the meeting rate (问题见面率) is per problem: the firm was met
+  face to face at the visit, or by a unit on any of the problem's slips;
+- visit coverage: the targets of the campaigns running in the period, visited or not.
+The previous period of the same kind gives the "change since" figures, in the same query as the
+current one (conditional counts over both). Every aggregate is one GROUP BY or one conditional
+``aggregate()``; the number of queries does not depend on the data. Each figure and chart bar
+names a subset by ``show`` (a measure) plus extra filters, and the "behind the figure" lists
+read exactly that subset with the same filters.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncMonth
+from django.utils import timezone
+
+from core.models import Unit
+from issues.measures import LIVE, Measures, measure_filters, rate
+from issues.models import Batch, Problem, Slip, SpecialAction
+from visits.models import CampaignTarget
+
+from .periods import Period, period_containing
+
+S = Slip.Status
+SHOWS = ["issued", "closed", "closed_on_time", "fed_back", "satisfied", "overdue", "open"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    batch: Batch | None = None
+    unit: Unit | None = None
+    town: Unit | None = None
+    category: str = ""
+    special_action: SpecialAction | None = None
+    tier: int | None = None
+
+    def params(self, **override) -> dict:
+        """The filters as URL parameters, with ``override`` applied (None drops one)."""
+        values = {
+            "period": self.period.key,
+            "batch": self.batch.pk if self.batch else None,
+            "unit": self.unit.pk if self.unit else None,
+            "town": self.town.pk if self.town else None,
+            "category": self.category or None,
+            "special_action": self.special_action.pk if self.special_action else None,
+            "tier": self.tier,
+        }
+        values.update(override)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    def query(self, **override) -> str:
+        return urlencode(self.params(**override))
+
+
+def default_filters(today: datetime.date | None = None) -> Filters:
+    return Filters(period=period_containing("year", today or timezone.localdate()))
+
+
+# --- The sets -----------------------------------------------------------------------------------
+
+
+def _in_period(field_name: str, period: Period) -> Q:
+    start, end = period.datetimes()
+    return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+
+
+def slips_scoped(base: QuerySet[Slip], f: Filters, *, periods: list[Period] | None = None):
+    """The slips the filters select, issued in ``periods`` (default: the filters' period)."""
+    periods = periods if periods is not None else [f.period]
+    when = Q(pk__in=[])
+    for period in periods:
+        when |= _in_period("issued_at", period)
+    slips = base.filter(when)
+    if f.batch:
+        slips = slips.filter(batch=f.batch)
+    if f.unit:
+        slips = slips.filter(lead_unit=f.unit)
+    if f.town:
+        slips = slips.filter(problem__enterprise__town=f.town)
+    if f.category:
+        slips = slips.filter(problem__category=f.category)
+    if f.special_action:
+        slips = slips.filter(problem__special_action=f.special_action)
+    if f.tier:
+        slips = slips.filter(tier=f.tier)
+    return slips
+
+
+def problems_scoped(base: QuerySet[Problem], f: Filters, *, periods: list[Period] | None = None):
+    """The problems the filters select, raised in ``periods``. Batch, unit and tier select the
+    problems with a slip of that batch, lead unit or tier."""
+    periods = periods if periods is not None else [f.period]
+    when = Q(pk__in=[])
+    for period in periods:
+        when |= _in_period("raised_at", period)
+    problems = base.filter(when)
+    if f.town:
+        problems = problems.filter(enterprise__town=f.town)
+    if f.category:
+        problems = problems.filter(category=f.category)
+    if f.special_action:
+        problems = problems.filter(special_action=f.special_action)
+    slip_q = Q()
+    if f.batch:
+        slip_q &= Q(batch=f.batch)
+    if f.unit:
+        slip_q &= Q(lead_unit=f.unit)
+    if f.tier:
+        slip_q &= Q(tier=f.tier)
+    if slip_q:
+        problems = problems.filter(
+            Exists(Slip.objects.filter(slip_q, LIVE, problem=OuterRef("pk")))
+        )
+    return problems
+
+
+def problem_met() -> Q:
+    """The firm was met face to face about the problem: at the visit, or by a unit."""
+    return Q(met_face_to_face=True) | Q(
+        Exists(Slip.objects.filter(problem=OuterRef("pk"), contact_met=True))
+    )
+
+
+def targets_scoped(f: Filters, *, period: Period | None = None) -> QuerySet[CampaignTarget]:
+    """The targets of the campaigns running in the period (town: the firm's; unit: the
+    answering unit's)."""
+    period = period or f.period
+    targets = CampaignTarget.objects.filter(
+        campaign__start_date__lte=period.end, campaign__end_date__gte=period.start
+    )
+    if f.town:
+        targets = targets.filter(enterprise__town=f.town)
+    if f.unit:
+        targets = targets.filter(unit=f.unit)
+    return targets
+
+
+# --- The figures --------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    key: str
+    value: float | int | None
+    previous: float | int | None
+    part: int | None = None
+    whole: int | None = None
+    is_rate: bool = True
+
+    @property
+    def change(self):
+        if self.value is None or self.previous is None:
+            return None
+        return round(self.value - self.previous, 1)
+
+
+@dataclass
+class Board:
+    filters: Filters
+    measures: Measures
+    previous: Measures
+    figures: dict = field(default_factory=dict)
+    charts: dict = field(default_factory=dict)
+    overdue: list = field(default_factory=list)
+    overdue_total: int = 0
+    supervised: list = field(default_factory=list)
+    unit_rank: dict | None = None
+
+
+def _two_period_measures(base, f: Filters, today) -> tuple[Measures, Measures]:
+    current, previous = f.period, f.period.previous()
+    slips = slips_scoped(base, f, periods=[current, previous])
+    now_q, before_q = _in_period("issued_at", current), _in_period("issued_at", previous)
+    aggregates = {}
+    for name, q in measure_filters(today).items():
+        aggregates[f"c_{name}"] = Count("id", filter=q & now_q)
+        aggregates[f"p_{name}"] = Count("id", filter=q & before_q)
+    row = slips.order_by().aggregate(**aggregates)
+    fields = Measures.__dataclass_fields__
+    return (
+        Measures(**{name: row[f"c_{name}"] for name in fields}),
+        Measures(**{name: row[f"p_{name}"] for name in fields}),
+    )
+
+
+def _two_period_meeting(base_problems, f: Filters) -> dict:
+    current, previous = f.period, f.period.previous()
+    problems = problems_scoped(base_problems, f, periods=[current, previous])
+    now_q, before_q = _in_period("raised_at", current), _in_period("raised_at", previous)
+    return problems.order_by().aggregate(
+        raised=Count("id", filter=now_q),
+        met=Count("id", filter=now_q & problem_met()),
+        p_raised=Count("id", filter=before_q),
+        p_met=Count("id", filter=before_q & problem_met()),
+    )
+
+
+def _two_period_coverage(f: Filters) -> dict:
+    current, previous = f.period, f.period.previous()
+    targets = CampaignTarget.objects.filter(
+        campaign__start_date__lte=current.end, campaign__end_date__gte=previous.start
+    )
+    if f.town:
+        targets = targets.filter(enterprise__town=f.town)
+    if f.unit:
+        targets = targets.filter(unit=f.unit)
+    now_q = Q(campaign__start_date__lte=current.end, campaign__end_date__gte=current.start)
+    before_q = Q(campaign__start_date__lte=previous.end, campaign__end_date__gte=previous.start)
+    visited = Q(visit__isnull=False)
+    return targets.order_by().aggregate(
+        targets=Count("id", filter=now_q),
+        visited=Count("id", filter=now_q & visited),
+        p_targets=Count("id", filter=before_q),
+        p_visited=Count("id", filter=before_q & visited),
+    )
+
+
+def board_build(*, slips_base, problems_base, f: Filters, whole: bool, today=None) -> Board:
+    """Everything the dashboard shows for the filters. ``whole``: the whole board (leaders and
+    the office); otherwise one unit's own figures (the filters carry its unit)."""
+    today = today or timezone.localdate()
+    current, previous = _two_period_measures(slips_base, f, today)
+    meeting = _two_period_meeting(problems_base, f)
+    board = Board(filters=f, measures=current, previous=previous)
+    board.figures = {
+        "meeting_rate": Figure(
+            "meeting_rate",
+            rate(meeting["met"], meeting["raised"]),
+            rate(meeting["p_met"], meeting["p_raised"]),
+            meeting["met"],
+            meeting["raised"],
+        ),
+        "feedback_rate": Figure(
+            "feedback_rate",
+            current.feedback_rate,
+            previous.feedback_rate,
+            current.fed_back,
+            current.replied,
+        ),
+        "satisfaction_rate": Figure(
+            "satisfaction_rate",
+            current.satisfaction_rate,
+            previous.satisfaction_rate,
+            current.satisfied,
+            current.rated,
+        ),
+        "closure_rate": Figure(
+            "closure_rate",
+            current.closure_rate,
+            previous.closure_rate,
+            current.closed,
+            current.issued,
+        ),
+        "on_time_rate": Figure(
+            "on_time_rate",
+            current.on_time_rate,
+            previous.on_time_rate,
+            current.closed_on_time,
+            current.closed,
+        ),
+        "overdue": Figure("overdue", current.overdue, previous.overdue, is_rate=False),
+        "issued": Figure("issued", current.issued, previous.issued, is_rate=False),
+    }
+    if whole or f.unit:
+        coverage = _two_period_coverage(f)
+        board.figures["coverage"] = Figure(
+            "coverage",
+            rate(coverage["visited"], coverage["targets"]),
+            rate(coverage["p_visited"], coverage["p_targets"]),
+            coverage["visited"],
+            coverage["targets"],
+        )
+    slips = slips_scoped(slips_base, f)
+    problems = problems_scoped(problems_base, f)
+    board.charts = {
+        "category": list(
+            problems.order_by().values("category").annotate(n=Count("id")).order_by("-n")
+        ),
+        "town": list(
+            problems.order_by()
+            .values("enterprise__town", "enterprise__town__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "enterprise__town__name")
+        ),
+        "timeline": _timeline(problems, slips, f.period),
+        "batch": list(
+            slips.order_by()
+            .values("batch", "batch__year", "batch__number")
+            .annotate(
+                issued=Count("id", filter=measure_filters(today)["issued"]),
+                closed=Count("id", filter=measure_filters(today)["closed"]),
+            )
+            .order_by("batch__year", "batch__number")
+        ),
+    }
+    overdue_q = measure_filters(today)["overdue"]
+    if whole:
+        board.charts["units"] = list(
+            slips.order_by()
+            .values("lead_unit", "lead_unit__name")
+            .annotate(n=Count("id", filter=overdue_q))
+            .filter(n__gt=0)
+            .order_by("-n", "lead_unit__name")[:15]
+        )
+    overdue = slips.filter(overdue_q)
+    board.overdue_total = current.overdue
+    board.overdue = list(
+        overdue.select_related("problem__enterprise", "lead_unit").order_by("deadline", "pk")[:20]
+    )
+    supervised = _supervised(problems_base.filter(supervised_at__isnull=False), f)
+    board.supervised = list(
+        supervised.select_related("enterprise", "enterprise__town")
+        .prefetch_related(
+            Prefetch(
+                "slips",
+                queryset=Slip.objects.exclude(status__in=[S.WITHDRAWN, S.RETURNED])
+                .select_related("lead_unit")
+                .order_by("-issued_at"),
+                to_attr="live_slips",
+            )
+        )
+        .order_by("-supervised_at")[:20]
+    )
+    return board
+
+
+def _supervised(problems: QuerySet[Problem], f: Filters) -> QuerySet[Problem]:
+    """Key problems under listed supervision until they are settled (whatever the period):
+    awaiting a slip, or with a live slip not yet closed. Town, category, special action and
+    unit (a live slip of the unit) apply."""
+    problems = problems.filter(status__in=[Problem.Status.NEW, Problem.Status.ASSIGNED]).exclude(
+        Exists(Slip.objects.filter(LIVE, problem=OuterRef("pk"), status=S.CLOSED))
+        & ~Exists(Slip.objects.filter(LIVE, problem=OuterRef("pk")).exclude(status=S.CLOSED))
+    )
+    if f.town:
+        problems = problems.filter(enterprise__town=f.town)
+    if f.category:
+        problems = problems.filter(category=f.category)
+    if f.special_action:
+        problems = problems.filter(special_action=f.special_action)
+    if f.unit:
+        problems = problems.filter(
+            Exists(Slip.objects.filter(LIVE, problem=OuterRef("pk"), lead_unit=f.unit))
+        )
+    return problems
+
+
+def _timeline(problems, slips, period: Period) -> dict:
+    """Problems raised and slips closed per month (a year or a quarter) or per day (a month or
+    a week)."""
+    trunc = TruncMonth if period.kind in {"year", "quarter", "all"} else TruncDay
+    raised = dict(
+        problems.order_by()
+        .annotate(bucket=trunc("raised_at"))
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .values_list("bucket", "n")
+    )
+    start, end = period.datetimes()
+    closed = dict(
+        slips.filter(status=S.CLOSED, closed_at__gte=start, closed_at__lt=end)
+        .order_by()
+        .annotate(bucket=trunc("closed_at"))
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .values_list("bucket", "n")
+    )
+    return {"raised": raised, "closed": closed, "by": "month" if trunc is TruncMonth else "day"}
