@@ -24,7 +24,7 @@ from django.utils import timezone
 from core.models import Unit
 from issues.measures import LIVE, Measures, measure_filters, rate
 from issues.models import Batch, Problem, Slip, SpecialAction
-from visits.models import CampaignTarget
+from visits.models import Campaign, CampaignTarget
 
 from .periods import Period, period_containing
 
@@ -134,7 +134,7 @@ def targets_scoped(f: Filters, *, period: Period | None = None) -> QuerySet[Camp
     answering unit's)."""
     period = period or f.period
     targets = CampaignTarget.objects.filter(
-        campaign__start_date__lte=period.end, campaign__end_date__gte=period.start
+        campaign__in=Campaign.objects.filter(start_date__lte=period.end, end_date__gte=period.start)
     )
     if f.town:
         targets = targets.filter(enterprise__town=f.town)
@@ -214,7 +214,7 @@ def _two_period_coverage(f: Filters) -> dict:
         targets = targets.filter(unit=f.unit)
     now_q = Q(campaign__start_date__lte=current.end, campaign__end_date__gte=current.start)
     before_q = Q(campaign__start_date__lte=previous.end, campaign__end_date__gte=previous.start)
-    visited = Q(visit__isnull=False)
+    visited = Q(visited_on__isnull=False)
     return targets.order_by().aggregate(
         targets=Count("id", filter=now_q),
         visited=Count("id", filter=now_q & visited),

@@ -420,9 +420,12 @@ class DashboardTargetsView(View):
         targets = targets_scoped(f)
         show = request.GET.get("show")
         if show == "visited":
-            chosen, title = targets.filter(visit__isnull=False), _("Target firms visited")
+            chosen, title = targets.filter(visited_on__isnull=False), _("Target firms visited")
         elif show == "unvisited":
-            chosen, title = targets.filter(visit__isnull=True), _("Target firms not yet visited")
+            chosen, title = (
+                targets.filter(visited_on__isnull=True),
+                _("Target firms not yet visited"),
+            )
         else:
             chosen, title = targets, _("Target firms")
         page, query = paginate(
@@ -434,7 +437,7 @@ class DashboardTargetsView(View):
         )
         counts = targets.order_by().aggregate(
             all=Count("id"),
-            visited=Count("id", filter=Q(visit__isnull=False)),
+            visited=Count("id", filter=Q(visited_on__isnull=False)),
         )
         return render(
             request,

@@ -39,7 +39,15 @@ def test_changing_a_group_in_the_admin_changes_what_its_members_may_use(make_use
         (Role.HANDLER, ["slips", "unit_board"]),
         (
             Role.OFFICE,
-            ["assign", "campaigns", "supervise", "dashboard", "analytics", "enterprises", "imports"],
+            [
+                "assign",
+                "campaigns",
+                "supervise",
+                "dashboard",
+                "analytics",
+                "enterprises",
+                "imports",
+            ],
         ),
         (Role.LEADER, ["dashboard", "analytics", "enterprises"]),
         (Role.ENTERPRISE, ["portal"]),
