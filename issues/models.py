@@ -148,6 +148,9 @@ class Problem(TimeStampedModel):
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
     # Stored on the problem, so the meeting rate never reaches into the visits app.
     met_face_to_face = models.BooleanField(_("met face to face"), default=False)
+    # A unit met the firm face to face about it on one of its slips. Kept by a database trigger
+    # on the slips (supervision migration 0005), so no write can miss it.
+    met_by_unit = models.BooleanField(_("met face to face by a unit"), default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW
     )
@@ -367,6 +370,14 @@ class Slip(TimeStampedModel):
             models.Index(fields=["lead_unit", "status"], name="slip_lead_status_idx"),
             models.Index(fields=["batch", "seq"], name="slip_batch_idx"),
             models.Index(fields=["-issued_at"], name="slip_issued_idx"),
+            # The slips still waiting for the unit's answer, by deadline: the overdue ones.
+            models.Index(
+                fields=["deadline", "issued_at"],
+                name="slip_waiting_deadline_idx",
+                condition=~models.Q(
+                    status__in=["withdrawn", "closed", "returned", "replied", "fed_back"]
+                ),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["batch", "seq"], name="slip_batch_seq_unique"),
@@ -386,6 +397,9 @@ class Slip(TimeStampedModel):
                 name="slip_closed_has_time",
             ),
         ]
+
+    # Not waiting for the unit's answer any more: overdue is counted among the others.
+    WAITING_EXCLUDES = ["withdrawn", "closed", "returned", "replied", "fed_back"]
 
     def __str__(self):
         return self.number

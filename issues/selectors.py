@@ -64,7 +64,9 @@ def slips_visible_to(user) -> QuerySet[Slip]:
         return Slip.objects.none()
     if user.has_perm("core.assign_problems") or user.has_perm("core.view_dashboard"):
         return Slip.objects.all()
-    query = Q(tier_unit=user.unit_id)
+    query = Q(pk__in=[])
+    if user.has_perm("core.coordinate_escalations"):
+        query |= Q(tier_unit=user.unit_id)
     if user.has_perm("core.handle_slips") or user.has_perm("core.view_unit_visits"):
         query |= Q(lead_unit=user.unit_id) | Q(
             pk__in=Slip.co_units.through.objects.filter(unit_id=user.unit_id).values("slip_id")

@@ -166,3 +166,4 @@ class CoordinationMeeting(models.Model):
 
 
 from .models_reports import *  # noqa: E402, F403 (bulletins and evaluations live there)
+from .models_stats import *  # noqa: E402, F403 (the monthly figures the triggers keep)

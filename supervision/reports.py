@@ -635,7 +635,11 @@ def bulletin_publish(
                 number = (
                     Bulletin.objects.filter(year=year).aggregate(n=Max("number"))["n"] or 0
                 ) + 1
-                done = Bulletin.objects.filter(pk=current.pk, status=Bulletin.Status.DRAFT).update(
+                # As read: a draft changed meanwhile (another period, another comment) is not
+                # published with figures computed for the old one.
+                done = Bulletin.objects.filter(
+                    pk=current.pk, status=Bulletin.Status.DRAFT, updated_at=current.updated_at
+                ).update(
                     status=Bulletin.Status.PUBLISHED,
                     year=year,
                     number=number,
@@ -646,7 +650,10 @@ def bulletin_publish(
                 )
                 if not done:
                     raise ValidationError(
-                        _("Someone published this bulletin a moment ago; reload the page."),
+                        _(
+                            "Someone published or changed this bulletin a moment ago; reload "
+                            "the page."
+                        ),
                         code="published",
                     )
                 current.refresh_from_db()
@@ -790,6 +797,10 @@ def evaluation_update(
     return locked
 
 
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
 @transaction.atomic
 def evaluation_publish(
     *,
@@ -801,9 +812,16 @@ def evaluation_publish(
     """Freeze the year's scores: the whole table as JSON and one row per unit. Publishing
     again is refused."""
     _office_check(actor)
-    current = Evaluation.objects.get(pk=evaluation.pk)
+    current = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if current.is_published:
         raise ValidationError(_already(current), code="published")
+    if _today() <= datetime.date(current.year, 12, 31):
+        # Published once and frozen for good: December must be in it.
+        raise ValidationError(
+            _("The %(year)d evaluation can be published once the year is over, from %(day)s.")
+            % {"year": current.year, "day": f"{current.year + 1}-01-01"},
+            code="year_running",
+        )
     weights_check(current.weights())  # the weights in the database still hold
     figures = evaluation_figures(year=current.year, weights=current.weights(), today=today)
     now = timezone.now()

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import User
 from core.notifications import notify_many
 from core.selectors import users_with_capability
 from core.workdays import WorkCalendar
@@ -107,7 +106,11 @@ class _People:
     def members(self, unit) -> list:
         if unit is None:
             return []
-        return self._get(("members", unit.pk), User.objects.filter(unit=unit, is_active=True))
+        # The body's members who coordinate (role 协调机构成员), not every user of its unit: the
+        # city leaders' unit also holds the cadres paired with big firms.
+        return self._get(
+            ("members", unit.pk), users_with_capability("coordinate_escalations", unit.pk)
+        )
 
     def of(self, unit_id: int, *, leaders: bool, office: bool) -> list:
         found = list(

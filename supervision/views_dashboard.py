@@ -338,12 +338,15 @@ class DashboardSlipsView(View):
         _whole, own_unit = _scope(request.user)
         form, f, today = _form(request, own_unit)
         show = request.GET.get("show") if request.GET.get("show") in SHOWS else "issued"
-        slips = slips_scoped(slips_visible_to(request.user), f)
+        closed_in = period_parse(request.GET.get("closed_in", ""))
+        # Overdue is the backlog today, and a timeline point counts the slips closed in its
+        # month: both whenever the slips were issued, as the dashboard counts them.
+        backlog = show == "overdue" or closed_in is not None
+        slips = slips_scoped(slips_visible_to(request.user), f, any_period=backlog)
         if own_unit is not None:
             slips = slips.filter(lead_unit=own_unit)
         chosen = slips.filter(measure_filters(today)[show])
-        closed_in = period_parse(request.GET.get("closed_in", ""))
-        if closed_in is not None:  # a point of the timeline: closed in that month
+        if closed_in is not None:
             start, end = closed_in.datetimes()
             chosen = chosen.filter(closed_at__gte=start, closed_at__lt=end)
         page, query = paginate(

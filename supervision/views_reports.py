@@ -18,7 +18,7 @@ from core.http import client_ip
 from issues.views import paginate
 
 from .forms_reports import BulletinForm, EvaluationForm
-from .models_reports import Bulletin, Evaluation
+from .models_reports import WEIGHT_FIELDS, Bulletin, Evaluation
 from .reports import (
     bulletin_content,
     bulletin_create,
@@ -261,7 +261,8 @@ def evaluation_context(request, evaluation: Evaluation) -> dict:
         "content": content,
         "dates": report_dates(content),
         "groups": report_groups(content["groups"]),
-        "weights": content["params"]["weights"],
+        # In the fields' order: a JSON column on PostgreSQL (jsonb) does not keep key order.
+        "weights": {name: content["params"]["weights"][name] for name in WEIGHT_FIELDS},
         "own_only": own_only,
         "may_manage": may_manage_reports(request.user),
         "reads_all": may_read_all_reports(request.user),

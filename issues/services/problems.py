@@ -244,9 +244,16 @@ def problem_supervision_set(
     if listed:
         if not note:
             raise ValidationError({"note": _("Say why the problem is listed for supervision.")})
-        if locked.status in {Problem.Status.MERGED, Problem.Status.DECLINED}:
+        if locked.status in {
+            Problem.Status.MERGED,
+            Problem.Status.DECLINED,
+            Problem.Status.ANSWERED,
+        }:
             raise ValidationError(
-                _("A merged or declined problem cannot be listed; list the one it is handled as.")
+                _(
+                    "A settled problem (answered, declined or merged) cannot be listed; a "
+                    "merged one is followed as the problem it joined."
+                )
             )
         before = {"listed": locked.supervised_at is not None, "note": locked.supervision_note}
         locked.supervised_at = locked.supervised_at or timezone.now()

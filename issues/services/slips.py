@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import Unit, User
+from core.selectors import users_with_capability
 from core.services import audit_record
 from core.workdays import deadline_compute
 
@@ -496,7 +497,9 @@ def slip_escalation_decide(
         if slip.tier_unit is not None:
             slip_notify(
                 slip,
-                User.objects.filter(unit=slip.tier_unit, is_active=True).select_related("unit"),
+                users_with_capability("coordinate_escalations", slip.tier_unit_id).select_related(
+                    "unit"
+                ),
                 "escalation",
                 _("Escalated to %(body)s: %(number)s")
                 % {"body": slip.tier_unit.name, "number": slip.number},
@@ -511,14 +514,27 @@ def slip_send_down(
     """An escalated slip goes back to its unit with instructions and a new deadline."""
     instructions = _text_required(instructions, _("Write the instructions for the unit."))
     days = _days_check(days)
+
+    def apply(s):
+        fields = []
+        if s.deadline < _today():
+            # The deadline was missed before the slip climbed: the new one does not make it
+            # punctual (it can no longer close on time), and the history keeps the old date.
+            s.late_reply = True
+            fields.append("late_reply")
+        fields += _new_deadline(s, days)
+        data["to"] = s.deadline.isoformat()
+        return fields
+
+    data = {"days": days, "from": slip.deadline.isoformat()}
     with transaction.atomic():
         slip = _step(
             slip,
             "send_down",
             actor,
             text=instructions,
-            data={"days": days},
-            apply=lambda s: _new_deadline(s, days),
+            data=data,
+            apply=apply,
             ip_address=ip_address,
         )
         slip_notify(
@@ -722,8 +738,6 @@ def slip_notify(slip: Slip, people, kind: str, title: str, body: str) -> None:
 
 
 def _unit_handlers(*unit_ids) -> list[User]:
-    from core.selectors import users_with_capability
-
     people: list[User] = []
     for unit_id in unit_ids:
         people += users_with_capability("handle_slips", unit_id).select_related("unit")

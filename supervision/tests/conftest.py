@@ -72,7 +72,8 @@ def tiers(make_user):
     made = {}
     for tier, (name, kind, username, person) in bodies.items():
         unit = UnitFactory(name=name, kind=kind)
-        made[tier] = (unit, make_user(Role.LEADER, username=username, name=person, unit=unit))
+        member = make_user(Role.LEADER, Role.COORDINATOR, username=username, name=person, unit=unit)
+        made[tier] = (unit, member)
     return made
 
 

@@ -693,3 +693,38 @@ def test_the_measures_per_tier_agree_with_a_hand_count(client, new_slip, lead, o
     assert [r["tier"] for r in tier_measures(escalated_visible_to(member))] == [2]
     client.force_login(member)
     assert [r["tier"] for r in client.get(LIST_URL).context["tiers"]] == [2]
+
+
+def test_a_cadre_of_the_bodys_unit_neither_reads_the_slip_nor_is_told(
+    client, make_user, group_unit, bodies, slip, lead, office
+):
+    """The city leaders' unit also holds the cadres paired with big firms: sitting in the
+    body's unit is not membership. Only the coordinating role opens the body's slips."""
+    cadre = make_user(Role.CADRE, username="lgcadre", name="挂钩干部", unit=group_unit)
+    escalated = reach(slip, S.ESCALATED, lead=lead, office=office)
+    assert escalated.tier_unit_id == group_unit.pk
+
+    assert "lgcadre" not in told("escalation")
+    client.force_login(cadre)
+    assert client.get(slip_url("slip_detail", escalated.pk)).status_code == 404
+    assert client.get(slip_url("slip_pdf", escalated.pk)).status_code == 404
+
+
+def test_a_slip_sent_down_after_its_deadline_cannot_close_on_time(escalated, member):
+    """Climbing after a missed deadline and coming back with a new one does not make the
+    slip punctual: the miss stays on it, and on its history."""
+    Slip.objects.filter(pk=escalated.pk).update(deadline=today() - datetime.timedelta(days=3))
+    escalated.refresh_from_db()
+    missed = escalated.deadline
+
+    down = slip_send_down(slip=escalated, actor=member, instructions="按协调会意见办理", days=5)
+
+    assert down.late_reply is True
+    assert down.deadline > today()
+    event = SlipEvent.objects.filter(slip=down, action="send_down").get()
+    assert (event.data["from"], event.data["to"]) == (missed.isoformat(), down.deadline.isoformat())
+
+
+def test_a_slip_sent_down_before_its_deadline_stays_punctual(escalated, member):
+    down = slip_send_down(slip=escalated, actor=member, instructions="按协调会意见办理", days=5)
+    assert down.late_reply is False

@@ -31,8 +31,11 @@ out  A    T1   energy b1        1    issued 2026-04-01 00:30 (Q2): counted nowhe
 
 2026-Q1 by hand: issued 10 (s1-s9, s11); closed 5 (s1-s5) = 50.0%; closed on time 4 (s1, s3,
 s4, s5) = 80.0%; replied 6 (s1-s5, s8), fed back 5 = 83.3%; rated 5 (s1, s2, s4, s5, s11),
-satisfied 4 = 80.0%; overdue 2 (s6, s7); open 5 (s6-s9, s11). Problems raised 13 (pr1-pr13),
-met 6 (pr1, pr2, pr4, pr7, pr9, pr12) = 46.2%.
+satisfied 4 = 80.0%; overdue among them 2 (s6, s7); open 5 (s6-s9, s11). Problems raised 13
+(pr1-pr13), met 6 (pr1, pr2, pr4, pr7, pr9, pr12) = 46.2%.
+
+Overdue now — the dashboard's figure, list and unit chart: the backlog today whenever issued:
+s6, s7, out (Q2) and q2 (2025-Q4) = 4; A has s6 and out, B s7 and q2.
 
 2025-Q4 (q1-q3): q1 A T1 closed on time 满意 met; q2 B T2 signed overdue; q3 A T2 closed 未评价
 on time. Issued 3, closed 2 = 66.7%, on time 2 = 100.0%, fed back 2 / replied 2 = 100.0%,
@@ -58,6 +61,7 @@ from issues import audit
 from issues.models import Category, Problem, Slip, SpecialAction
 from issues.services import (
     batch_open,
+    problem_answer,
     problem_decline,
     problem_merge,
     problem_supervision_set,
@@ -254,6 +258,11 @@ def slip_set(w, *numbers) -> set[int]:
     return {w.s[n].pk for n in numbers}
 
 
+def overdue_now(w) -> set[int]:
+    """Overdue today, whenever issued: s6, s7, out and q2."""
+    return slip_set(w, 6, 7) | {w.out.pk, w.q[2].pk}
+
+
 def get(client, user, name, **params):
     client.force_login(user)
     return client.get(reverse(name), params)
@@ -300,15 +309,15 @@ def test_figures_equal_the_hand_count(client, world):
         "satisfaction_rate": (80.0, 100.0, 4, 5),
         "closure_rate": (50.0, 66.7, 5, 10),
         "on_time_rate": (80.0, 100.0, 4, 5),
-        "overdue": (2, 1, None, None),
+        "overdue": (4, None, None, None),  # now, whenever issued
         "issued": (10, 3, None, None),
         "coverage": None,
     }
     m = board.measures
     assert (m.issued, m.closed, m.closed_on_time, m.replied, m.fed_back) == (10, 5, 4, 6, 5)
     assert (m.rated, m.unrated, m.satisfied, m.overdue, m.open) == (5, 1, 4, 2, 5)
-    assert {slip.pk for slip in board.overdue} == slip_set(world, 6, 7)
-    assert board.overdue_total == 2
+    assert {slip.pk for slip in board.overdue} == overdue_now(world)
+    assert board.overdue_total == 4
 
 
 def test_the_page_shows_the_figures(client, world):
@@ -331,7 +340,7 @@ def test_change_since_the_previous_quarter(client, world):
         "satisfaction_rate": -20.0,
         "closure_rate": -16.7,  # 50.0 - 66.7
         "on_time_rate": -20.0,
-        "overdue": 1,
+        "overdue": None,  # a figure of today, not of a period
         "issued": 7,
         "coverage": None,  # no campaign: no figure either side
     }
@@ -479,8 +488,12 @@ EXPECTED_SLIPS = {
 def test_the_slips_behind_each_figure_are_those_counted(client, world, show):
     got = listed(client, world.leader, SLIPS, period=PERIOD, show=show)
 
-    assert got == slip_set(world, *EXPECTED_SLIPS[show])
     board = board_of(client, world.leader, period=PERIOD)
+    if show == "overdue":  # the backlog today, as the figure counts it
+        assert got == overdue_now(world)
+        assert len(got) == board.overdue_total
+        return
+    assert got == slip_set(world, *EXPECTED_SLIPS[show])
     assert len(got) == getattr(board.measures, show)
 
 
@@ -542,8 +555,8 @@ def test_every_chart_bar_links_to_its_subset(client, world):
     for url, value in bars:
         assert client.get(url).context["page"].paginator.count == value, url
     assert {(row["name"], row["value"]) for row in charts["units"]} == {
-        ("经信局", 1),
-        ("供电公司", 1),
+        ("经信局", 2),  # s6 and out, overdue now
+        ("供电公司", 2),  # s7 and q2
     }
     category = {
         row["url"].split("category=")[1].split("&")[0]: row["value"] for row in charts["category"]
@@ -555,7 +568,8 @@ def test_the_timeline_closed_points_link_to_the_slips_they_count(client, world):
     response = get(client, world.leader, DASHBOARD, period="2026")
     points = response.context["charts"]["timeline"]["points"]
 
-    assert sum(p["closed"] for p in points) == 5
+    # Closed in 2026, whenever issued: s1-s5, and q1 and q3 of 2025 (all closed today).
+    assert sum(p["closed"] for p in points) == 7
     for point in points:
         if point["closed"]:
             count = client.get(point["closed_url"]).context["page"].paginator.count
@@ -614,7 +628,7 @@ def test_a_unit_sees_only_its_own_figures(client, world, who):
     assert "unit" not in response.context["form"].fields
     board = response.context["board"]
     assert counts(board) == {"issued": 5, "closed": 3, "overdue": 1}
-    assert {s.pk for s in board.overdue} == slip_set(world, 6)
+    assert {s.pk for s in board.overdue} == slip_set(world, 6) | {world.out.pk}  # now
     assert "units" not in board.charts and response.context["charts"]["units"] == []
     html = response.content.decode()
     assert 'data-chart="units"' not in html
@@ -636,6 +650,9 @@ def test_a_units_lists_never_show_another_units_slip(client, world, show):
     own = slip_set(world, 1, 2, 5, 6, 8)
     got = listed(client, world.lead, SLIPS, period=PERIOD, show=show, unit=world.unit_b.pk)
 
+    if show == "overdue":  # now, whenever issued: A's s6 and out, never B's s7 or q2
+        assert got == slip_set(world, 6) | {world.out.pk}
+        return
     assert got == own & slip_set(world, *EXPECTED_SLIPS[show])
 
 
@@ -787,13 +804,15 @@ def test_listing_needs_a_reason(problem, office):
     assert problem.supervised_at is None
 
 
-def test_a_merged_or_declined_problem_is_refused(problem, office, firm):
+def test_a_merged_declined_or_answered_problem_is_refused(problem, office, firm):
     other = new_problem(firm, office)
     merged = new_problem(firm, office)
+    answered = new_problem(firm, office)
     problem_merge(problem=merged, into=other, actor=office)
     problem_decline(problem=problem, actor=office, reason="不属于企业困难问题")
+    problem_answer(problem=answered, actor=office, answer="已作政策解释")
 
-    for refused in [merged, problem]:
+    for refused in [merged, problem, answered]:
         with pytest.raises(ValidationError):
             problem_supervision_set(problem=refused, actor=office, listed=True, note="重点督办")
         refused.refresh_from_db()
