@@ -222,23 +222,31 @@ def _two_period_meeting(base_problems, f: Filters) -> dict:
 
 
 def _two_period_coverage(f: Filters) -> dict:
+    """Targets and visited targets of the campaigns running in each period: counted per
+    campaign (an index holds campaign and visit date), then added up per period."""
     current, previous = f.period, f.period.previous()
-    targets = CampaignTarget.objects.filter(
-        campaign__start_date__lte=current.end, campaign__end_date__gte=previous.start
+    campaigns = list(
+        Campaign.objects.filter(start_date__lte=current.end, end_date__gte=previous.start)
     )
+    targets = CampaignTarget.objects.filter(campaign__in=[c.pk for c in campaigns])
     if f.town:
         targets = targets.filter(enterprise__town=f.town)
     if f.unit:
         targets = targets.filter(unit=f.unit)
-    now_q = Q(campaign__start_date__lte=current.end, campaign__end_date__gte=current.start)
-    before_q = Q(campaign__start_date__lte=previous.end, campaign__end_date__gte=previous.start)
-    visited = Q(visited_on__isnull=False)
-    return targets.order_by().aggregate(
-        targets=Count("id", filter=now_q),
-        visited=Count("id", filter=now_q & visited),
-        p_targets=Count("id", filter=before_q),
-        p_visited=Count("id", filter=before_q & visited),
-    )
+    per_campaign = {
+        row["campaign"]: row
+        for row in targets.order_by()
+        .values("campaign")
+        .annotate(n=Count("id"), seen=Count("id", filter=Q(visited_on__isnull=False)))
+    }
+    totals = {"targets": 0, "visited": 0, "p_targets": 0, "p_visited": 0}
+    for campaign in campaigns:
+        row = per_campaign.get(campaign.pk, {"n": 0, "seen": 0})
+        for prefix, period in (("", current), ("p_", previous)):
+            if campaign.start_date <= period.end and campaign.end_date >= period.start:
+                totals[f"{prefix}targets"] += row["n"]
+                totals[f"{prefix}visited"] += row["seen"]
+    return totals
 
 
 # --- From the monthly figures the database keeps (models_stats.py) --------------------------------

@@ -174,19 +174,26 @@ def _form(request, own_unit):
 
 
 def _unit_rank(f: Filters, unit: Unit, today) -> dict:
-    """Where the unit stands among the units of its kind for the period: by closure rate, then
-    on-time rate, then fewest overdue. One query."""
-    slips = slips_scoped(
-        Slip.objects.filter(lead_unit__kind=unit.kind), Filters(period=f.period), periods=None
+    """Where the unit stands among the units of its kind for the period, ranked as the
+    bulletins rank (closure rate, then on-time rate, then fewer overdue; no rate last; equal
+    keys share a place). One query."""
+    from .reports import _competition_rank, _none_last
+
+    slips = slips_scoped(Slip.objects.filter(lead_unit__kind=unit.kind), Filters(period=f.period))
+    rows = [
+        {"unit": row["lead_unit"], "name": str(row["lead_unit"]), "m": row["measures"]}
+        for row in measures_by(slips, "lead_unit", today=today)
+        if row["measures"].issued
+    ]
+    _competition_rank(
+        rows,
+        key=lambda r: (
+            -_none_last(r["m"].closure_rate),
+            -_none_last(r["m"].on_time_rate),
+            r["m"].overdue,
+        ),
     )
-    rows = measures_by(slips, "lead_unit", today=today)
-
-    def key(row):
-        m = row["measures"]
-        return (-(m.closure_rate or 0), -(m.on_time_rate or 0), m.overdue)
-
-    rows.sort(key=key)
-    position = next((i for i, row in enumerate(rows, 1) if row["lead_unit"] == unit.pk), None)
+    position = next((row["rank"] for row in rows if row["unit"] == unit.pk), None)
     return {"position": position, "of": len(rows), "kind": unit.get_kind_display()}
 
 
@@ -364,7 +371,9 @@ class DashboardSlipsView(View):
                 "title": _("Slips closed in %(period)s") % {"period": closed_in.label}
                 if closed_in is not None
                 else _show_label(show),
-                "measures": slip_measures(chosen, today=today),
+                # The figures of the whole set the list is part of, so its rates read as on
+                # the dashboard (the closed slips' list shows the closure rate, not 100 %).
+                "measures": slip_measures(slips, today=today),
                 "back": f"{reverse('supervision:dashboard')}?{f.query()}",
             },
         )
