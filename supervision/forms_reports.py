@@ -58,8 +58,14 @@ class BulletinForm(BootstrapFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("period_kind") and data.get("day"):
-            period = period_containing(data["period_kind"], data["day"])
+        day = data.get("day")
+        if day is not None and not 2000 <= day.year <= timezone.localdate().year:
+            self.add_error(
+                "day", _("Choose a day from the year 2000 up to today; bulletins report the past.")
+            )
+            return data
+        if data.get("period_kind") and day:
+            period = period_containing(data["period_kind"], day)
             try:
                 period_check(data["period_kind"], period.key)
             except ValidationError as exc:

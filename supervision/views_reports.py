@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.http import client_ip
-from issues.views import paginate
+from issues.views import add_errors, paginate
 
 from .forms_reports import BulletinForm, EvaluationForm
 from .models_reports import WEIGHT_FIELDS, Bulletin, Evaluation
@@ -54,14 +54,6 @@ def _reader_required(user) -> None:
 def _office_required(user) -> None:
     if not may_manage_reports(user):
         raise PermissionDenied
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _file_response(content: bytes, content_type: str, name: str, *, inline=False) -> HttpResponse:
@@ -123,7 +115,7 @@ class BulletinCreateView(View):
                     ip_address=client_ip(request),
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Draft saved. Check the figures, then publish."))
                 return redirect("supervision:bulletin_detail", pk=bulletin.pk)
@@ -170,7 +162,7 @@ class BulletinUpdateView(View):
                     ip_address=client_ip(request),
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Draft saved."))
                 return redirect("supervision:bulletin_detail", pk=bulletin.pk)
@@ -303,7 +295,7 @@ class EvaluationCreateView(View):
                     ip_address=client_ip(request),
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Weights saved. Check the scores, then publish."))
                 return redirect("supervision:evaluation_detail", pk=evaluation.pk)
@@ -350,7 +342,7 @@ class EvaluationUpdateView(View):
                     ip_address=client_ip(request),
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Weights saved."))
                 return redirect("supervision:evaluation_detail", pk=evaluation.pk)

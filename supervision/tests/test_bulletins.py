@@ -561,3 +561,14 @@ def test_the_demo_publishes_last_months_bulletin_and_drafts_this_weeks_once(offi
     assert not draft.is_published and draft.period_kind == "week" and draft.comment
     assert not Evaluation.objects.get().is_published
     assert len(said) == 2 and "跳过" in said[1]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1900-01-01"])
+def test_a_day_out_of_range_is_refused_with_a_message(client, office, day):
+    client.force_login(office)
+    response = client.post(
+        reverse("supervision:bulletin_create"), {"period_kind": "month", "day": day, "comment": ""}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["day"]
+    assert not Bulletin.objects.exists()
