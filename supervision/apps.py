@@ -7,6 +7,8 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision and evaluation")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from core.audit import register_actions
         from core.navigation import section_link
         from issues.slip_actions import SlipAction, slip_action_register
@@ -15,6 +17,9 @@ class SupervisionConfig(AppConfig):
         from . import audit, services
         from .forms import CoordinatorForm, MeetingForm
         from .slip_section import coordination_section
+        from .stats_sql import stats_settle_after_flush
+
+        post_migrate.connect(stats_settle_after_flush, sender=self)
 
         register_actions(audit.LABELS)
         slip_section_register(coordination_section)
