@@ -13,6 +13,7 @@ Every figure is a count over stored facts, so editing the calendar or the deadli
 never changes it. The dashboard reads the same function.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -87,23 +88,64 @@ def measure_filters(today=None) -> dict[str, Q]:
     }
 
 
-def measure_aggregates(today=None) -> dict:
-    """The conditional counts, for ``.aggregate()`` or ``.values(...).annotate()``."""
-    return {name: Count("id", filter=q) for name, q in measure_filters(today).items()}
+def measure_filters_as_of(until: datetime.datetime, as_of: datetime.date | None = None) -> dict:
+    """The same counts as they stood at the moment ``until`` (exclusive), for a report about a
+    period that has ended (a bulletin, the year's evaluation): a slip issued, replied, fed
+    back, rated or closed at or after ``until`` counts as not yet so. Overdue is read on the
+    day ``as_of`` (the day before ``until`` unless given): not answered and not closed by
+    ``until`` with its deadline before that day.
+
+    Read from the stored times, so two facts are as they are now, not as they were: a slip
+    withdrawn or reopened after ``until`` (a reopening clears its reply; rare, and a report
+    is published soon after its period), and a face-to-face contact. A rating recorded
+    without a time (older imports) counts from the slip's closing.
+    """
+    if as_of is None:
+        as_of = timezone.localtime(until - datetime.timedelta(microseconds=1)).date()
+    issued = LIVE & Q(issued_at__lt=until)
+    closed = Q(status=S.CLOSED, closed_at__lt=until)
+    rated_by = Q(rated_at__lt=until) | Q(rated_at__isnull=True, closed_at__lt=until)
+    rated = Q(rating__in=[Slip.Rating.SATISFIED, Slip.Rating.BASIC, Slip.Rating.DISSATISFIED])
+    return {
+        "issued": issued,
+        "closed": closed,
+        "closed_on_time": closed & Q(closed_on_time=True),
+        "replied": issued & Q(replied_at__lt=until),
+        "fed_back": issued & Q(fed_back_at__lt=until),
+        "met": issued & (Q(problem__met_face_to_face=True) | Q(contact_met=True)),
+        "rated": issued & rated & rated_by,
+        "unrated": issued & Q(rating=Slip.Rating.UNRATED) & rated_by,
+        "satisfied": issued & Q(rating__in=[Slip.Rating.SATISFIED, Slip.Rating.BASIC]) & rated_by,
+        "overdue": issued
+        & Q(deadline__lt=as_of)
+        & ~Q(replied_at__lt=until)
+        & ~Q(closed_at__lt=until),
+        "open": issued & ~Q(closed_at__lt=until),
+    }
 
 
-def slip_measures(slips: QuerySet[Slip], today=None) -> Measures:
+def measure_aggregates(today=None, until=None) -> dict:
+    """The conditional counts, for ``.aggregate()`` or ``.values(...).annotate()``: as they
+    are now (overdue on ``today``), or as they stood at ``until`` (``measure_filters_as_of``,
+    overdue on ``today`` when given)."""
+    filters = measure_filters(today) if until is None else measure_filters_as_of(until, today)
+    return {name: Count("id", filter=q) for name, q in filters.items()}
+
+
+def slip_measures(slips: QuerySet[Slip], today=None, until=None) -> Measures:
     """The measures of a set of slips: one query, whatever its size."""
-    return Measures(**slips.order_by().aggregate(**measure_aggregates(today)))
+    return Measures(**slips.order_by().aggregate(**measure_aggregates(today, until)))
 
 
 def measures_by(
-    slips: QuerySet[Slip], *fields: str, today=None, extra: dict | None = None
+    slips: QuerySet[Slip], *fields: str, today=None, until=None, extra: dict | None = None
 ) -> list[dict]:
     """The same counts grouped (by batch, lead unit, town, category, tier...), with any
     ``extra`` aggregates the caller needs: one query."""
     rows = list(
-        slips.order_by().values(*fields).annotate(**measure_aggregates(today), **(extra or {}))
+        slips.order_by()
+        .values(*fields)
+        .annotate(**measure_aggregates(today, until), **(extra or {}))
     )
     for row in rows:
         row["measures"] = Measures(**{k: row[k] for k in Measures.__dataclass_fields__})

@@ -9,12 +9,14 @@ Bulletin (督查通报), for a week or a month ``P`` of year ``Y`` (the year in 
 so ISO week 2026-W01, which starts on 2025-12-29, belongs to 2026):
 
 - **Cumulative figures and the ranking** cover the slips issued from 1 January of ``Y`` to the
-  last day of ``P`` (bulletins report the year so far). Closed, on time, fed back, rated and
-  satisfied are the slips' state when the figures are computed: live for a draft, at the moment
-  of publishing for a published bulletin (which is then frozen).
-- **Overdue** (超期) counts, and names, those slips still open and not yet answered whose
-  deadline had passed as of the *as-of day*: the last day of ``P``, or today while ``P`` is
-  still running (the measures' own definition of overdue, with that day as "today").
+  last day of ``P`` (bulletins report the year so far), **as they stood at the end of ``P``**
+  (or now, while ``P`` still runs): a slip replied, fed back, rated or closed after that
+  moment counts as not yet so (``issues.measures.measure_filters_as_of``), so October's
+  bulletin says the same whether it is written on 1 or 29 November.
+- **Overdue** (超期) counts, and names, every slip not answered and not closed at that moment
+  whose deadline had passed by the *as-of day* (the last day of ``P``, or today while ``P``
+  runs), **whatever year it was issued in**: a slip left lying since last year is the first a
+  bulletin must name. Its unit is ranked even with nothing issued this year.
 - **The period's own figures** are a second, small block: slips issued in ``P``, closed in
   ``P`` (closing time within ``P``), replied in ``P`` and fed back in ``P``, whatever year the
   slip was issued in.
@@ -27,8 +29,9 @@ so ISO week 2026-W01, which starts on 2025-12-29, belongs to 2026):
   from 1 in each year. Two publishers at once get two numbers (a unique (year, number) and a
   retry); publishing the same draft twice is refused.
 
-Evaluation (考评) of year ``Y``: the slips issued in ``Y``; overdue as of 31 December of ``Y``
-(or today while ``Y`` runs); reopened = the sum of ``Slip.reopen_count``. For each unit with at
+Evaluation (考评) of year ``Y``: the slips issued in ``Y``, as they stood at the end of 31
+December (or now while ``Y`` runs); overdue = the slips overdue on 31 December, of ``Y`` or of
+an earlier year; reopened = the sum of ``Slip.reopen_count``. For each unit with at
 least one slip counted as issued::
 
     score = Σ_i  w_i × rate_i / W  −  d_overdue × overdue  −  d_reopen × reopened
@@ -74,7 +77,13 @@ from django.utils.translation import gettext_lazy
 
 from core.models import Unit, User
 from core.services import audit_record
-from issues.measures import LIVE, Measures, measure_filters, measures_by, slip_measures
+from issues.measures import (
+    LIVE,
+    Measures,
+    measure_filters_as_of,
+    measures_by,
+    slip_measures,
+)
 from issues.models import Slip
 
 from .models_reports import WEIGHT_FIELDS, Bulletin, Evaluation, EvaluationScore
@@ -227,24 +236,63 @@ def _competition_rank(rows: list[dict], key) -> None:
         row["ranked"] = len(rows)
 
 
-def _unit_rows(rows: list[dict]) -> dict[str, list[dict]]:
+def _unit_rows(rows: list[dict], overdue: list[dict] | None = None) -> dict[str, list[dict]]:
     """measures_by rows (by lead unit) as plain dicts per kind, units with no issued slip left
-    out."""
+    out. With ``overdue`` (per lead unit, ``_overdue_by_unit``: the slips overdue on the
+    report's day, whatever year they were issued in), each unit's overdue is that count, and
+    a unit with nothing issued in the period but an old slip overdue is listed too."""
     groups: dict[str, list[dict]] = {kind.value: [] for kind in RANKED_KINDS}
+    by_unit: dict[int, dict] = {}
     for row in rows:
         m = row["measures"]
         if not m.issued or row["lead_unit__kind"] not in groups:
             continue
-        groups[row["lead_unit__kind"]].append(
-            {
+        unit_row = {
+            "unit_id": row["lead_unit"],
+            "name": row["lead_unit__name"],
+            "kind": row["lead_unit__kind"],
+            **_measures_dict(m),
+            **{key: row[key] for key in ["reopens"] if key in row},
+        }
+        groups[row["lead_unit__kind"]].append(unit_row)
+        by_unit[row["lead_unit"]] = unit_row
+    if overdue is None:
+        return groups
+    for unit_row in by_unit.values():
+        unit_row["overdue"] = 0
+    nothing = _measures_dict(Measures(**dict.fromkeys(Measures.__dataclass_fields__, 0)))
+    for row in overdue:
+        if row["lead_unit__kind"] not in groups:
+            continue
+        if row["lead_unit"] not in by_unit:
+            by_unit[row["lead_unit"]] = {
                 "unit_id": row["lead_unit"],
                 "name": row["lead_unit__name"],
                 "kind": row["lead_unit__kind"],
-                **_measures_dict(m),
-                **{key: row[key] for key in ["reopens"] if key in row},
+                **nothing,
+                "reopens": 0,
             }
-        )
+            groups[row["lead_unit__kind"]].append(by_unit[row["lead_unit"]])
+        by_unit[row["lead_unit"]]["overdue"] = row["overdue"]
     return groups
+
+
+def _overdue_by_unit(overdue_q: Q) -> list[dict]:
+    """The slips overdue (``overdue_q``), counted per lead unit: one query."""
+    return list(
+        Slip.objects.filter(overdue_q, lead_unit__kind__in=RANKED_KINDS)
+        .order_by()
+        .values("lead_unit", "lead_unit__name", "lead_unit__kind")
+        .annotate(overdue=Count("id"))
+    )
+
+
+def _cut(end: datetime.datetime, today: datetime.date | None) -> datetime.datetime:
+    """The moment a report's figures stand at: the end of its period, or now while the period
+    runs (with ``today`` given, the end of that day)."""
+    if today is None:
+        return min(end, timezone.now())
+    return min(end, Period("span", today, today).datetimes()[1])
 
 
 def _none_last(value) -> float:
@@ -270,9 +318,19 @@ def bulletin_figures(*, period: Period, today: datetime.date | None = None) -> d
     scope = bulletin_scope(period, today)
     as_of = scope["as_of"]
     start, end = _day_span(scope["from"], scope["to"])
+    until = _cut(end, today)
     slips = Slip.objects.filter(issued_at__gte=start, issued_at__lt=end)
+    overdue_q = measure_filters_as_of(until, as_of)["overdue"]
 
-    summary = _measures_dict(slip_measures(slips, today=as_of))
+    # Every slip overdue on the as-of day is named, whatever year it was issued in: a slip
+    # left lying since last year is the first a bulletin must show.
+    overdue_slips = list(
+        Slip.objects.filter(overdue_q)
+        .select_related("problem__enterprise", "lead_unit")
+        .order_by("lead_unit__kind", "lead_unit__sort_order", "lead_unit__name", "deadline", "pk")
+    )
+    summary = _measures_dict(slip_measures(slips, today=as_of, until=until))
+    summary["overdue"] = len(overdue_slips)
     groups = _unit_rows(
         measures_by(
             slips.filter(lead_unit__kind__in=RANKED_KINDS),
@@ -280,7 +338,17 @@ def bulletin_figures(*, period: Period, today: datetime.date | None = None) -> d
             "lead_unit__name",
             "lead_unit__kind",
             today=as_of,
-        )
+            until=until,
+        ),
+        [
+            {
+                "lead_unit": unit.pk,
+                "lead_unit__name": unit.name,
+                "lead_unit__kind": unit.kind,
+                "overdue": sum(1 for slip in overdue_slips if slip.lead_unit_id == unit.pk),
+            }
+            for unit in {slip.lead_unit_id: slip.lead_unit for slip in overdue_slips}.values()
+        ],
     )
     for rows in groups.values():
         _competition_rank(
@@ -303,11 +371,6 @@ def bulletin_figures(*, period: Period, today: datetime.date | None = None) -> d
         fed_back=Count("id", filter=LIVE & Q(fed_back_at__gte=p_start, fed_back_at__lt=p_end)),
     )
 
-    overdue_slips = list(
-        slips.filter(measure_filters(as_of)["overdue"])
-        .select_related("problem__enterprise", "lead_unit")
-        .order_by("lead_unit__kind", "lead_unit__sort_order", "lead_unit__name", "deadline", "pk")
-    )
     overdue = []
     if overdue_slips:
         from core.workdays import WorkCalendar
@@ -326,7 +389,7 @@ def bulletin_figures(*, period: Period, today: datetime.date | None = None) -> d
                     "deadline": slip.deadline.isoformat(),
                     "working_days_overdue": max(calendar.between(slip.deadline, as_of), 1),
                     "status": slip.status,
-                    "status_label": str(status_labels.get(slip.status, slip.status)),
+                    "status_label": _state_then(slip, until, status_labels),
                 }
             )
 
@@ -352,6 +415,18 @@ def bulletin_figures(*, period: Period, today: datetime.date | None = None) -> d
         "overdue": overdue,
         "mentioned_unit_ids": sorted(mentioned),
     }
+
+
+def _state_then(slip: Slip, until: datetime.datetime, labels: dict) -> str:
+    """A named slip's state for the bulletin: as it is, or, when it was answered or closed
+    after the bulletin's moment, what happened and when (it was overdue then)."""
+    for moment, text in [
+        (slip.closed_at, _("closed on %(day)s, after the period")),
+        (slip.replied_at, _("answered on %(day)s, after the period")),
+    ]:
+        if moment and moment >= until:
+            return str(text % {"day": timezone.localdate(moment).isoformat()})
+    return str(labels.get(slip.status, slip.status))
 
 
 def bulletin_period(bulletin: Bulletin) -> Period:
@@ -428,6 +503,7 @@ def evaluation_figures(*, year: int, weights: dict, today: datetime.date | None 
     now = timezone.now()
     as_of = evaluation_as_of(year, today)
     start, end = _day_span(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    until = _cut(end, today)
     slips = Slip.objects.filter(
         issued_at__gte=start, issued_at__lt=end, lead_unit__kind__in=RANKED_KINDS
     )
@@ -438,8 +514,10 @@ def evaluation_figures(*, year: int, weights: dict, today: datetime.date | None 
             "lead_unit__name",
             "lead_unit__kind",
             today=as_of,
+            until=until,
             extra={"reopens": Coalesce(Sum("reopen_count", filter=LIVE), 0)},
-        )
+        ),
+        _overdue_by_unit(measure_filters_as_of(until, as_of)["overdue"]),
     )
     for rows in groups.values():
         for row in rows:

@@ -12,7 +12,9 @@ The slips of October 2026 (issued through the service, then put into known state
  4  住建局     2026-09-01  closed       2026-09-08  late, basically satisfied, closed 10-15
  5  住建局     2026-11-03  signed       2026-11-10  after October: not in its bulletin
  6  锦城街道   2026-10-05  in progress  2026-12-20  (a town)
- 7  商务局     2025-12-01  signed       2025-12-10  the year before: in no 2026 bulletin
+ 7  商务局     2025-12-01  closed       2025-12-10  the year before, closed 12-08: in no 2026
+                                                   bulletin (an old slip still overdue would
+                                                   be named: see the as-of tests)
 """
 
 import datetime
@@ -120,7 +122,8 @@ def october(make, lead_unit, third_unit, town, commerce):
                 closed_at=at("2026-10-15"), closed_on_time=False),
         5: make(third_unit, "2026-11-03", S.SIGNED, deadline="2026-11-10"),
         6: make(town, "2026-10-05", S.IN_PROGRESS, deadline="2026-12-20"),
-        7: make(commerce, "2025-12-01", S.SIGNED, deadline="2025-12-10"),
+        7: make(commerce, "2025-12-01", S.CLOSED, deadline="2025-12-10",
+                replied_at=at("2025-12-05"), closed_at=at("2025-12-08"), closed_on_time=True),
     }  # fmt: skip
 
 
@@ -199,6 +202,39 @@ def test_equal_ranking_keys_share_a_rank(make, lead_unit, third_unit):
     assert ranking(figures, "department") == [(1, "住建局"), (1, "经信局")]
 
 
+def test_a_slip_of_an_earlier_year_still_overdue_is_named(october, make, commerce):
+    old = make(commerce, "2025-11-03", S.SIGNED, deadline="2025-11-10")
+
+    figures = bulletin_figures(period=period_parse("2026-10"), today=d("2026-11-29"))
+
+    assert {row["number"] for row in figures["overdue"]} == {october[2].number, old.number}
+    assert figures["summary"]["overdue"] == 2
+    row = next(r for r in figures["ranking"]["department"] if r["name"] == "商务局")
+    assert (row["issued"], row["overdue"], row["closure_rate"]) == (0, 1, None)
+    assert row["rank"] == 3  # no rate to rank it by: last
+    assert commerce.pk in figures["mentioned_unit_ids"]
+
+
+def test_a_bulletin_counts_the_slips_as_they_stood_at_the_period_end(make, lead_unit):
+    """October's bulletin, written in late November: what happened in November is not
+    October's."""
+    make(lead_unit, "2026-10-08", S.CLOSED, deadline="2026-10-15", replied_at=at("2026-11-02"),
+         fed_back_at=at("2026-11-03"), rating="satisfied", rated_at=at("2026-11-04"),
+         closed_at=at("2026-11-04"), closed_on_time=False)  # fmt: skip
+    make(lead_unit, "2026-10-09", S.REPLIED, deadline="2026-10-30", replied_at=at("2026-10-28"))
+
+    october = bulletin_figures(period=period_parse("2026-10"), today=d("2026-11-29"))
+    november = bulletin_figures(period=period_parse("2026-11"), today=d("2026-11-29"))
+
+    s = october["summary"]
+    assert (s["issued"], s["closed"], s["replied"], s["fed_back"], s["rated"]) == (2, 0, 1, 0, 0)
+    assert s["overdue"] == 1 and s["open"] == 2
+    assert october["overdue"][0]["working_days_overdue"] == 11  # 10-16, 10-19..23, 10-26..30
+    assert october["overdue"][0]["status_label"] == "已于 2026-11-04 办结（通报期后）"
+    n = november["summary"]
+    assert (n["closed"], n["replied"], n["fed_back"], n["rated"], n["overdue"]) == (1, 2, 1, 1, 0)
+
+
 # --- Drafts and publishing -----------------------------------------------------------------
 
 
@@ -247,10 +283,11 @@ def test_a_draft_is_live_and_a_published_bulletin_is_frozen(
     assert page_after == page_before
     assert "请被点名单位限期整改。" in page_after
 
-    # The draft of the same month shows the slips as they are now.
+    # The draft of the same month is computed again, from the slips as they stood on 31
+    # October: the new slip is named; slip 2, closed in November, was still overdue then.
     live = reports.bulletin_content(draft, today=d("2026-11-29"))
     assert live["summary"]["issued"] == 6
-    assert [row["number"] for row in live["overdue"]] == [new.number]
+    assert {row["number"] for row in live["overdue"]} == {new.number, october[2].number}
     assert live["summary"]["satisfaction_rate"] != frozen["summary"]["satisfaction_rate"]
 
 

@@ -9,7 +9,8 @@ off per overdue slip and 1 per reopening:
                                                                   feedback/satisfaction)
  经信局    a1 closed on time, satisfied, reopened once before;   50 / 50 / 100 / 100
            a2 closed late, basically satisfied; a3 fed back;    overdue 1 (a4), reopened 1
-           a4 signed, overdue; a5 issued 2025 (not counted);
+           a4 signed, overdue; a5 issued 2025, replied in 2025
+           (not counted);
            a6 withdrawn, reopened 3 times (not counted)
  住建局    b1 closed on time, not rated (未评价); b2 replied        100 / 50 / 50 / —
  供电公司  c1 closed on time, satisfied                           100 / 100 / 100 / 100
@@ -126,6 +127,7 @@ def make(firm, batch, office):
 
 REPLIED = {"replied_at": at("2026-06-01"), "reply_outcome": "solved", "reply_text": "已解决"}
 FED_BACK = {**REPLIED, "fed_back_at": at("2026-06-02")}
+REPLIED_2025 = {**REPLIED, "replied_at": at("2025-12-26")}
 
 
 def closed(on_time: bool, rating: str, **more) -> dict:
@@ -145,7 +147,7 @@ def year_2026(make, lead_unit, third_unit, co_unit, commerce, town):
         "a2": make(lead_unit, "2026-03-02", S.CLOSED, **closed(False, "basic")),
         "a3": make(lead_unit, "2026-04-01", S.FED_BACK, deadline="2026-04-10", **FED_BACK),
         "a4": make(lead_unit, "2026-05-04", S.SIGNED, deadline="2026-06-01"),
-        "a5": make(lead_unit, "2025-12-20", S.SIGNED, deadline="2025-12-28"),
+        "a5": make(lead_unit, "2025-12-20", S.REPLIED, deadline="2025-12-28", **REPLIED_2025),
         "a6": make(lead_unit, "2026-05-05", S.WITHDRAWN, reopen_count=3),
         "b1": make(third_unit, "2026-05-05", S.CLOSED, **closed(True, "unrated")),
         "b2": make(third_unit, "2026-05-06", S.REPLIED, **REPLIED),
@@ -237,6 +239,30 @@ def test_only_the_years_slips_count(year_2026, make, lead_unit):
     a = rows_by_name(evaluation_figures(year=2026, weights=WEIGHTS, today=YEAR_END))["经信局"]
 
     assert a["issued"] == 4  # not a5 (2025), a6 (withdrawn) or the 2027 slip
+
+
+def test_the_year_is_judged_as_it_stood_on_31_december(make, lead_unit, town):
+    """Closed, replied and rated after the year are not the year's; a slip of an earlier year
+    still overdue on 31 December costs its unit, like the year's own."""
+    make(lead_unit, "2026-11-02", S.CLOSED, deadline="2026-12-10",
+         replied_at=at("2027-01-03"), fed_back_at=at("2027-01-03"), rating="satisfied",
+         rated_at=at("2027-01-04"), closed_at=at("2027-01-04"), closed_on_time=False)  # fmt: skip
+    make(lead_unit, "2026-11-03", S.CLOSED, deadline="2026-12-10", **closed(True, "satisfied"))
+    make(town, "2025-10-08", S.SIGNED, deadline="2025-10-20")
+    make(town, "2025-10-09", S.SIGNED, deadline="2025-10-21", closed_at=None)
+    make(town, "2026-04-01", S.CLOSED, deadline="2026-04-20", **closed(True, "basic"))
+    Slip.objects.filter(issued_at__year=2025, deadline=d("2025-10-21")).update(
+        status=S.REPLIED, replied_at=at("2026-12-30")
+    )
+
+    rows = rows_by_name(evaluation_figures(year=2026, weights=WEIGHTS, today=d("2027-01-05")))
+
+    jingxin = rows["经信局"]
+    assert (jingxin["issued"], jingxin["closed"], jingxin["replied"]) == (2, 1, 1)
+    assert (jingxin["rated"], jingxin["overdue"]) == (1, 1)  # the first: late on 31 December
+    town_row = rows["锦城街道"]
+    assert (town_row["issued"], town_row["overdue"]) == (1, 1)  # the 2025 slip never answered
+    assert town_row["overdue_points"] == "2.00"
 
 
 # --- Weights ---------------------------------------------------------------------------------
