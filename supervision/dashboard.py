@@ -498,7 +498,7 @@ def board_build(*, slips_base, problems_base, f: Filters, whole: bool, today=Non
     board.overdue = list(
         overdue.select_related("problem__enterprise", "lead_unit").order_by("deadline", "pk")[:20]
     )
-    supervised = _supervised(problems_base.filter(supervised_at__isnull=False), f)
+    supervised = problems_supervised(problems_base, f)
     board.supervised = list(
         supervised.select_related("enterprise", "enterprise__town")
         .prefetch_related(
@@ -510,16 +510,23 @@ def board_build(*, slips_base, problems_base, f: Filters, whole: bool, today=Non
                 to_attr="live_slips",
             )
         )
-        .order_by("-supervised_at")[:20]
+        .order_by("-supervised_at", "-pk")[: SUPERVISED_SHOWN + 1]
     )
+    board.supervised_more = len(board.supervised) > SUPERVISED_SHOWN  # no count query
+    board.supervised = board.supervised[:SUPERVISED_SHOWN]
     return board
 
 
-def _supervised(problems: QuerySet[Problem], f: Filters) -> QuerySet[Problem]:
+SUPERVISED_SHOWN = 20
+
+
+def problems_supervised(problems: QuerySet[Problem], f: Filters) -> QuerySet[Problem]:
     """Key problems under listed supervision until they are settled (whatever the period):
     awaiting a slip, or with a live slip not yet closed. Town, category, special action and
     unit (a live slip of the unit) apply."""
-    problems = problems.filter(status__in=[Problem.Status.NEW, Problem.Status.ASSIGNED]).exclude(
+    problems = problems.filter(
+        supervised_at__isnull=False, status__in=[Problem.Status.NEW, Problem.Status.ASSIGNED]
+    ).exclude(
         Exists(Slip.objects.filter(LIVE, problem=OuterRef("pk"), status=S.CLOSED))
         & ~Exists(Slip.objects.filter(LIVE, problem=OuterRef("pk")).exclude(status=S.CLOSED))
     )

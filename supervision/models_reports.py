@@ -74,6 +74,13 @@ class Bulletin(models.Model):
         ordering = ["-period_start", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["year", "number"], name="bulletin_number_unique"),
+            # A period is reported once: a second publication would give two different
+            # "official" figures for it.
+            models.UniqueConstraint(
+                fields=["period_kind", "period_key"],
+                condition=models.Q(status="published"),
+                name="bulletin_one_published_per_period",
+            ),
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),
                 name="bulletin_period_order",

@@ -613,12 +613,30 @@ def _draft_locked(model, pk: int):
 
 
 @transaction.atomic
+def _period_free(period: Period, exclude_pk: int | None = None) -> None:
+    """Refuse a period that already has its published bulletin."""
+    published = (
+        Bulletin.objects.filter(
+            period_kind=period.kind, period_key=period.key, status=Bulletin.Status.PUBLISHED
+        )
+        .exclude(pk=exclude_pk)
+        .first()
+    )
+    if published is not None:
+        raise ValidationError(
+            _("%(bulletin)s already reports %(period)s; a period is published once.")
+            % {"bulletin": published, "period": period.label},
+            code="period_published",
+        )
+
+
 def bulletin_create(
     *, actor: User, period_kind: str, period_key: str, comment: str = "", ip_address=None
 ) -> Bulletin:
     """A draft bulletin for a week or a month; its figures are live until it is published."""
     _office_check(actor)
     period = period_check(period_kind, period_key)
+    _period_free(period)
     bulletin = Bulletin(
         period_kind=period.kind,
         period_key=period.key,
@@ -653,6 +671,7 @@ def bulletin_update(
     _office_check(actor)
     locked = _draft_locked(Bulletin, bulletin.pk)
     period = period_check(period_kind, period_key)
+    _period_free(period, exclude_pk=locked.pk)
     before = {"period": locked.period_key, "comment": locked.comment}
     locked.period_kind = period.kind
     locked.period_key = period.key
@@ -703,6 +722,7 @@ def bulletin_publish(
         raise ValidationError(
             _("%(what)s is already published.") % {"what": current}, code="published"
         )
+    _period_free(bulletin_period(current), exclude_pk=current.pk)
     figures = bulletin_figures(period=bulletin_period(current), today=today)
     figures["comment"] = current.comment
     figures["params"]["published_at"] = now.isoformat()
@@ -750,6 +770,7 @@ def bulletin_publish(
                 )
                 return current
         except IntegrityError:
+            _period_free(bulletin_period(current), exclude_pk=current.pk)  # lost to another
             continue
     raise ValidationError(_("Could not number the bulletin; try again."), code="numbering")
 

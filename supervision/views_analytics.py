@@ -117,7 +117,9 @@ class AnalyticsProblemsView(AnalyticsAccessMixin, View):
                 "shared": shared_problem_groups(problems),
                 "by_category": by_category,
                 "table": town_category_table(problems, by_category=by_category),
-                # The problem list the numbers open is the office's (leaders read the numbers).
-                "may_open_list": request.user.has_perm("core.assign_problems"),
+                # The numbers open the dashboard's list of the problems behind them (the
+                # year, the town, the category), which the office and leaders may read.
+                "may_open_list": request.user.has_perm("core.view_dashboard")
+                or request.user.has_perm("core.supervise"),
             },
         )

@@ -29,12 +29,14 @@ from .dashboard import (
     board_build,
     problem_met,
     problems_scoped,
+    problems_supervised,
     slips_scoped,
     targets_scoped,
 )
 from .periods import period_containing, period_parse
 
 UNIT_KINDS = [Unit.Kind.DEPARTMENT, Unit.Kind.TOWN]
+ONE_DAY = datetime.timedelta(days=1)
 TIERS = [
     ("1", gettext_lazy("Tier 1: handling unit")),
     ("2", gettext_lazy("Tier 2: leadership group")),
@@ -59,9 +61,9 @@ def _period_choices(today: datetime.date, current_key: str):
         month = month.previous()
     groups = [(_("Year"), years), (_("Quarter"), quarters), (_("Month"), months)]
     known = {key for _label, options in groups for key, _l in options}
-    if current_key not in known:
-        chosen = period_parse(current_key)
-        groups.insert(0, (_("Chosen"), [(current_key, chosen.label if chosen else current_key)]))
+    chosen = period_parse(current_key) if current_key not in known else None
+    if chosen is not None:  # a week, or a period further back, reached by a link
+        groups.insert(0, (_("Chosen"), [(current_key, chosen.label)]))
     return groups
 
 
@@ -130,11 +132,12 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
         default = Filters(period=period_containing("year", self.today), unit=self.own_unit)
         if not self.is_bound:
             return default
-        if not self.is_valid():
-            return default
+        # A filter that does not parse (a unit since deleted, a mistyped period) falls back to
+        # "all" with its message; the others still apply.
+        self.is_valid()
         data = self.cleaned_data
         return Filters(
-            period=data["period"],
+            period=data.get("period") or default.period,
             batch=data.get("batch"),
             unit=self.own_unit or data.get("unit"),
             town=data.get("town"),
@@ -238,6 +241,7 @@ def _figure_links(f: Filters) -> dict:
         "overdue": f"{slips}?{f.query(show='overdue')}",
         "issued": f"{slips}?{f.query(show='issued')}",
         "coverage": f"{targets}?{f.query(show='visited')}",
+        "supervised": f"{problems}?{f.query(show='supervised')}",
     }
 
 
@@ -297,15 +301,19 @@ def _timeline_series(timeline: dict, f: Filters) -> dict:
     problems = reverse("supervision:dashboard_problems")
     slips = reverse("supervision:dashboard_slips")
     by_month = timeline["by"] == "month"
-    buckets = sorted(
-        {timezone.localdate(b) if hasattr(b, "hour") else b for b in timeline["raised"]}
-        | {timezone.localdate(b) if hasattr(b, "hour") else b for b in timeline["closed"]}
-    )
 
     def norm(mapping):
         return {(timezone.localdate(k) if hasattr(k, "hour") else k): v for k, v in mapping.items()}
 
     raised, closed = norm(timeline["raised"]), norm(timeline["closed"])
+    # Every month (or day) of the period up to today, a quiet one at zero: a line that skips
+    # the empty months would join its neighbours and hide the gap.
+    last = min(f.period.end, timezone.localdate())
+    every, day = set(), f.period.start.replace(day=1) if by_month else f.period.start
+    while day <= last:
+        every.add(day)
+        day = (day + datetime.timedelta(days=32)).replace(day=1) if by_month else day + ONE_DAY
+    buckets = sorted(every | set(raised) | set(closed))
     points = []
     for day in buckets:
         key = f"{day:%Y-%m}" if by_month else None
@@ -397,11 +405,16 @@ class DashboardProblemsView(View):
         if show == "met":
             problems = problems.filter(problem_met())
             title = _("Problems whose firm was met face to face")
+        elif show == "supervised":  # unsettled, whatever the period, as on the dashboard
+            problems = problems_supervised(base, f)
+            title = _("Key problems under listed supervision")
         else:
             title = _("Problems raised")
         page, query = paginate(
             request,
-            problems.select_related("enterprise", "enterprise__town").order_by("-raised_at", "-pk"),
+            problems.select_related("enterprise", "enterprise__town").order_by(
+                *(["-supervised_at"] if show == "supervised" else []), "-raised_at", "-pk"
+            ),
             self.page_size,
         )
         counts = problems.order_by().aggregate(n=Count("id"))

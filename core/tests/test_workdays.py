@@ -47,6 +47,26 @@ def test_between_inverts_add(year_2026):
     assert working_days_between(D(2026, 10, 8), D(2026, 9, 30)) == -1
 
 
+def test_between_counts_as_walking_the_days_would(year_2026):
+    """between() counts by arithmetic; walking day by day gives the same for every span of
+    2026 from every weekday, across the holidays and the make-up weekends."""
+    from core.workdays import WorkCalendar
+
+    calendar = WorkCalendar(D(2025, 12, 1), D(2027, 1, 31))
+
+    def walked(a, b):
+        return sum(
+            calendar.is_working_day(a + datetime.timedelta(days=i))
+            for i in range(1, (b - a).days + 1)
+        )
+
+    for start in [D(2025, 12, 29) + datetime.timedelta(days=i) for i in range(0, 380, 3)]:
+        for length in [0, 1, 2, 5, 6, 7, 8, 13, 30, 45, 200]:
+            end = start + datetime.timedelta(days=length)
+            assert calendar.between(start, end) == walked(start, end), (start, end)
+            assert calendar.between(end, start) == -walked(start, end)
+
+
 def test_a_deadline_into_an_unconfirmed_year_is_provisional(year_2026):
     inside = deadline_compute(D(2026, 9, 30), 1)
     assert inside.date == D(2026, 10, 8) and not inside.provisional

@@ -405,33 +405,35 @@ def test_problems_page_lists_common_problems_first_and_links_for_the_office(
     assert page.index(shared.description) < page.index('id="categories-title"')
     assert page.index('id="categories-title"') < page.index('id="towns-title"')
     assert reverse("issues:problem_detail", args=[shared.pk]) in page
-    cell_link = f"{reverse('issues:problem_list')}?status=&amp;town={town_a.pk}&amp;category=land"
+    cell_link = (
+        f"{reverse('supervision:dashboard_problems')}?period={THIS_YEAR}"
+        f"&amp;town={town_a.pk}&amp;category=land"
+    )
     assert cell_link in page
     for raw in ("shared_firms", "enterprise__town", "None"):
         assert raw not in page
 
 
-def test_cell_link_opens_the_problem_list_of_that_town_and_category(
-    client, office, problems, town_a
+@pytest.mark.parametrize("who", ["office", "leader"])
+def test_cell_link_opens_the_problems_of_that_year_town_and_category(
+    client, request, who, problems, town_a
 ):
-    client.force_login(office)
-
-    response = client.get(
-        reverse("issues:problem_list"), {"status": "", "town": town_a.pk, "category": "land"}
+    """The cell counts firms; its link lists their problems of that year, town and category,
+    for the office and for leaders alike."""
+    client.force_login(request.getfixturevalue(who))
+    page = client.get(reverse(PROBLEMS_URL)).content.decode()
+    link = (
+        f"{reverse('supervision:dashboard_problems')}?period={THIS_YEAR}"
+        f"&amp;town={town_a.pk}&amp;category=land"
     )
+    assert link in page
+
+    response = client.get(link.replace("&amp;", "&"))
 
     assert response.status_code == 200
     listed = {p.enterprise.name for p in response.context["page"]}
     assert listed == {"甲电缆", "乙五金"}
-
-
-def test_leader_reads_the_numbers_without_links_to_the_office_list(client, leader, problems):
-    client.force_login(leader)
-
-    response = client.get(reverse(PROBLEMS_URL))
-
-    assert response.status_code == 200
-    assert reverse("issues:problem_list") not in response.content.decode()
+    assert all(p.raised_at.astimezone().year == THIS_YEAR for p in response.context["page"])
 
 
 # --- Who may read -----------------------------------------------------------------------------

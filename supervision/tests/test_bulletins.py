@@ -291,6 +291,31 @@ def test_a_draft_is_live_and_a_published_bulletin_is_frozen(
     assert live["summary"]["satisfaction_rate"] != frozen["summary"]["satisfaction_rate"]
 
 
+def test_a_period_is_published_once(client, office, october):
+    first = bulletin_publish(
+        bulletin=bulletin_create(actor=office, period_kind="month", period_key="2026-10"),
+        actor=office,
+    )
+    # A draft of the same period cannot be started, nor an existing draft moved onto it.
+    with pytest.raises(ValidationError) as refused:
+        bulletin_create(actor=office, period_kind="month", period_key="2026-10")
+    assert "督查通报〔2026〕第1期" in refused.value.messages[0]
+    draft = bulletin_create(actor=office, period_kind="month", period_key="2026-09")
+    response = as_user(client, office).post(
+        url("bulletin_update", draft.pk), {"period_kind": "month", "day": "2026-10-15"}
+    )
+    assert response.status_code == 400
+    assert "已发布" in response.text, response.context["form"].errors
+    # A draft made before the first was published is refused at publishing, and stays a draft.
+    Bulletin.objects.filter(pk=draft.pk).update(period_key="2026-10")
+    draft.refresh_from_db()
+    with pytest.raises(ValidationError):
+        bulletin_publish(bulletin=draft, actor=office)
+    draft.refresh_from_db()
+    assert not draft.is_published
+    assert Bulletin.objects.filter(status=Bulletin.Status.PUBLISHED).get() == first
+
+
 def test_bulletins_are_numbered_per_year_of_publication(office, october):
     first = bulletin_create(actor=office, period_kind="month", period_key="2026-09")
     second = bulletin_create(actor=office, period_kind="month", period_key="2026-10")
@@ -571,8 +596,8 @@ def test_a_published_bulletin_costs_the_same_queries_whatever_it_holds(client, o
         actor=office,
     )
     _more_units(12, make, 100)
-    large = bulletin_publish(
-        bulletin=bulletin_create(actor=office, period_kind="month", period_key="2026-10"),
+    large = bulletin_publish(  # the next month: October's slips, still overdue, are named
+        bulletin=bulletin_create(actor=office, period_kind="month", period_key="2026-11"),
         actor=office,
     )
 

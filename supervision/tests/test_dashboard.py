@@ -470,6 +470,19 @@ def test_a_period_that_is_not_one_gives_a_chinese_error_and_the_default_year(cli
     assert counts(response.context["board"]) == counts(default)
 
 
+def test_one_bad_filter_keeps_the_others(client, world):
+    """A mistyped period falls back to the year with its message; the town chosen with it
+    still applies, and the bad key is not offered as a choice."""
+    response = get(client, world.leader, DASHBOARD, period="abc", town=world.t1.pk)
+
+    assert "period" in response.context["form"].errors
+    assert response.context["f"].town == world.t1
+    assert counts(response.context["board"]) == counts(
+        board_of(client, world.leader, period=str(today().year), town=world.t1.pk)
+    )
+    assert 'value="abc"' not in response.content.decode()
+
+
 # --- 4. Behind the figures ------------------------------------------------------------------------
 
 
@@ -574,6 +587,18 @@ def test_the_timeline_closed_points_link_to_the_slips_they_count(client, world):
         if point["closed"]:
             count = client.get(point["closed_url"]).context["page"].paginator.count
             assert count == point["closed"], point["name"]
+
+
+def test_the_timeline_has_every_month_quiet_ones_at_zero(client, world):
+    """2026-Q1: January to March, whatever month had nothing; a year: each month to today."""
+    response = get(client, world.leader, DASHBOARD, period=PERIOD)
+    points = response.context["charts"]["timeline"]["points"]
+    assert [p["name"] for p in points] == ["2026-01", "2026-02", "2026-03"]
+
+    year = get(client, world.leader, DASHBOARD, period="2026").context["charts"]["timeline"]
+    assert [p["name"] for p in year["points"]] == [
+        f"2026-{m:02d}" for m in range(1, min(today(), datetime.date(2026, 12, 31)).month + 1)
+    ]
 
 
 def test_the_targets_behind_the_coverage(client, people, town):
@@ -852,6 +877,25 @@ def test_the_dashboard_follows_a_listed_problem_with_its_live_slip(client, world
     problem_supervision_set(problem=problem, actor=world.office, listed=False)
     board = board_of(client, world.leader, period=PERIOD)
     assert board.supervised == []
+
+
+def test_more_than_twenty_listed_problems_link_to_all_of_them(client, world):
+    firm = world.pr[1].enterprise
+    made = [new_problem(firm, world.office, category=Category.LAND) for _n in range(22)]
+    Problem.objects.filter(pk__in=[p.pk for p in made]).update(
+        supervised_at=timezone.now(), supervised_by=world.office, supervision_note="重点"
+    )
+
+    response = get(client, world.leader, DASHBOARD, period=PERIOD)
+    board = response.context["board"]
+    assert len(board.supervised) == 20 and board.supervised_more
+    link = response.context["links"]["supervised"]
+    assert link.replace("&", "&amp;") in response.content.decode()
+
+    listed = client.get(link)
+    assert listed.status_code == 200
+    assert listed.context["page"].paginator.count == 22  # whatever the period, as on the board
+    assert {p.pk for p in listed.context["page"]} == {p.pk for p in made}
 
 
 def test_a_withdrawn_slip_is_not_the_listed_problems_live_slip(client, world):
