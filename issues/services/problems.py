@@ -256,6 +256,8 @@ def problem_supervision_set(
                 )
             )
         before = {"listed": locked.supervised_at is not None, "note": locked.supervision_note}
+        if before == {"listed": True, "note": note}:
+            return locked  # saved again unchanged: nothing happened, nothing to record
         locked.supervised_at = locked.supervised_at or timezone.now()
         locked.supervised_by = locked.supervised_by or actor
         locked.supervision_note = note

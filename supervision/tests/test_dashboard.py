@@ -855,6 +855,7 @@ def test_listing_and_taking_off(problem, office):
 
     again = problem_supervision_set(problem=problem, actor=office, listed=True, note="新理由")
     assert (again.supervised_at, again.supervision_note) == (first, "新理由")  # when it was listed
+    problem_supervision_set(problem=problem, actor=office, listed=True, note="新理由")  # unchanged
 
     off = problem_supervision_set(problem=problem, actor=office, listed=False)
     assert (off.supervised_at, off.supervised_by, off.supervision_note) == (None, None, "")
