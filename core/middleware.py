@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as BaseLoginRequiredMiddleware
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 EXPIRED_PARAM = "expired"
 
@@ -19,3 +21,27 @@ class LoginRequiredMiddleware(BaseLoginRequiredMiddleware):
             redirect["HX-Redirect"] = response["Location"]
             return redirect
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password someone else chose (``User.must_change_password``: an initial
+    password handed to a firm) reaches only the password-change page and logout until a new
+    password is set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.must_change_password:
+            allowed = {reverse(name) for name in ("password_change", "logout")}
+            path = request.path_info
+            if path not in allowed and not path.startswith(
+                (settings.STATIC_URL or "/static/", "/i18n/")
+            ):
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse("password_change")
+                    return response
+                return redirect("password_change")
+        return self.get_response(request)

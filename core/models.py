@@ -68,6 +68,9 @@ class User(AbstractUser):
     mobile = models.CharField(
         _("mobile number"), max_length=11, blank=True, validators=[mobile_validator]
     )
+    # Set when someone else chose the password (an initial password handed to a firm, a
+    # reset by the office): the user must choose a new one before doing anything else.
+    must_change_password = models.BooleanField(_("must change the password"), default=False)
 
     objects = UserManager()
 

@@ -114,5 +114,8 @@ def user_unlock(*, user: User, actor: User, ip_address: str | None) -> int:
 def password_change(*, user: User, form, ip_address: str | None) -> User:
     """Save a validated password-change form and record it (never the password itself)."""
     form.save()
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
     audit_record(actor=user, action=audit.PASSWORD_CHANGED, obj=user, ip_address=ip_address)
     return user

@@ -263,3 +263,39 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.CHECKING, self.Status.IMPORTING}
+
+
+class FirmUser(models.Model):
+    """An enterprise user's firm: the account reaches this firm's records and nothing else.
+    Several accounts may belong to one firm; an account belongs to one firm. Made by the office
+    (from the firm's file, or by approving a self-registration), never by the user alone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="firm_link",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="firm_users",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("enterprise account")
+        verbose_name_plural = _("enterprise accounts")
+        ordering = ["enterprise", "user__username"]
+
+    def __str__(self):
+        return f"{self.user} · {self.enterprise}"

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Enterprise, ImportJob
+from .models import Enterprise, FirmUser, ImportJob
 
 # Apps above the registry (pairings, slips, the portal) say which firms a user reaches through
 # them: each function takes a user and returns a queryset of firm ids, or None for none.
@@ -85,3 +85,22 @@ def import_jobs_visible_to(user) -> QuerySet[ImportJob]:
     if not user.has_perm("core.import_data"):
         return ImportJob.objects.none()
     return ImportJob.objects.select_related("created_by").defer("content")
+
+
+def firm_of(user) -> Enterprise | None:
+    """The firm an enterprise user's account belongs to (``FirmUser``), or None for everyone
+    else. Read once per request object."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_firm_cache"):
+        link = FirmUser.objects.select_related("enterprise").filter(user=user).first()
+        user._firm_cache = link.enterprise if link else None
+    return user._firm_cache
+
+
+def _own_firm(user):
+    """A firm's own users reach their firm's file."""
+    return FirmUser.objects.filter(user=user).values("enterprise_id") if user.pk else None
+
+
+enterprise_visibility_register(_own_firm)

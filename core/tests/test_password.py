@@ -74,3 +74,29 @@ def test_wrong_old_password_is_refused(client, cadre):
         },
     )
     assert "旧密码不正确" in response.content.decode()
+
+
+def test_an_initial_password_must_be_changed_before_anything_else(client, cadre, password):
+    cadre.must_change_password = True
+    cadre.save(update_fields=["must_change_password"])
+    client.force_login(cadre)
+
+    for path in [reverse("core:home"), reverse("core:notifications")]:
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    htmx = client.get(reverse("core:home"), headers={"HX-Request": "true"})
+    assert htmx["HX-Redirect"] == reverse("password_change")
+    assert client.get(reverse("password_change")).status_code == 200
+
+    client.post(
+        reverse("password_change"),
+        {
+            "old_password": password,
+            "new_password1": "Tianmu-Shan-77",
+            "new_password2": "Tianmu-Shan-77",
+        },
+    )
+
+    cadre.refresh_from_db()
+    assert not cadre.must_change_password
+    assert client.get(reverse("core:home")).status_code == 200

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view says @login_not_required.
     "core.middleware.LoginRequiredMiddleware",
+    # A firm's initial password must be changed before anything else.
+    "core.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -205,6 +207,24 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_MB", default=30
 IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=6_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+
+# --- Attachments (firms' submissions) ---------------------------------------------------------
+
+# Stored under PRIVATE_MEDIA_ROOT, outside the static root and never served by the web server:
+# a view checks who asks before it streams a file.
+PRIVATE_MEDIA_ROOT = env.path("DJANGO_PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
+ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=5)
+
+# --- SMS (notices to firms) -----------------------------------------------------------------
+
+# A dotted path to a class with send(mobile, text); the default writes the message to the log.
+SMS_BACKEND = env("SMS_BACKEND", default="core.sms.LogSmsBackend")
+
+# --- Self-registration of firms ---------------------------------------------------------------
+
+# Registrations accepted from one address per hour (then a message asks to wait).
+REGISTRATION_RATE_PER_HOUR = env.int("REGISTRATION_RATE_PER_HOUR", default=5)
 
 # --- E-mail (notices) ------------------------------------------------------------------------
 
