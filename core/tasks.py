@@ -27,3 +27,18 @@ def notification_email_task(self, notification_id: int) -> bool:
     from .notifications import notification_email
 
     return notification_email(notification_id=notification_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),  # the gateway is down or refuses: try again later
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def sms_send_task(mobile: str, text: str) -> None:
+    from .sms import sms_deliver
+
+    sms_deliver(mobile=mobile, text=text)
