@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import AuditedAdminMixin
 from core.http import client_ip
 
-from .models import Enterprise, EnterpriseYear, ImportJob, Industry
+from .models import (
+    ContactCorrection,
+    Enterprise,
+    EnterpriseYear,
+    FirmRegistration,
+    ImportJob,
+    Industry,
+)
 from .services import enterprise_change_record, enterprise_history_snapshot
 
 
@@ -86,6 +93,35 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Decided in the office's pages (which notify, text and audit); read-only here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FirmRegistration)
+class FirmRegistrationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "enterprise", "contact_name", "mobile", "status", "ip_address"]
+    list_filter = ["status", "name_differs"]
+    search_fields = ["enterprise__name", "enterprise__credit_code", "mobile", "user__username"]
+    list_select_related = ["enterprise"]
+
+
+@admin.register(ContactCorrection)
+class ContactCorrectionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "enterprise", "proposed_by", "status"]
+    list_filter = ["status"]
+    search_fields = ["enterprise__name", "enterprise__credit_code"]
+    list_select_related = ["enterprise", "proposed_by"]
 
 
 admin.site.empty_value_display = _("(none)")

@@ -143,3 +143,17 @@ def industry_code_parse(value, divisions: dict[str, str]) -> tuple[str, str, str
             % {"code": code, "division": digits[:2], "section": section},
         )
     return section + digits, section + digits[:2], None
+
+
+_LIST_SEPARATORS = re.compile(r"[\s,;，；、]+")
+
+
+def credit_codes_parse(text: str) -> list[str]:
+    """Codes pasted from a spreadsheet column, a mail or a document: one per line or separated
+    by spaces, commas or 、; normalised, each once, in the order given."""
+    codes = (credit_code_normalise(part) for part in _LIST_SEPARATORS.split(normalise(text)))
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def is_mobile(phone: str) -> bool:
+    return bool(_MOBILE.match(phone or ""))

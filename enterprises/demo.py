@@ -246,3 +246,21 @@ def seed(*, with_logins: bool, log) -> None:
         f"企业：新增 {report.created} 家，{report.unchanged} 家无变化；"
         f"年度数据新增 {report.years_created} 条"
     )
+    if with_logins:
+        _demo_firm_login_link(log)
+
+
+def _demo_firm_login_link(log) -> None:
+    """The demo's enterprise login belongs to its firm, as the office's approval would make it:
+    the portal shows that firm's file."""
+    from core.demo import DEMO_ENTERPRISE
+    from core.models import User
+
+    from .models import Enterprise, FirmUser
+
+    user = User.objects.filter(username="enterprise").first()
+    firm = Enterprise.objects.filter(name=DEMO_ENTERPRISE).first()
+    if user is None or firm is None or FirmUser.objects.filter(user=user).exists():
+        return
+    FirmUser.objects.create(user=user, enterprise=firm)
+    log(f"企业账号：{user.username} 关联到 {firm.name}")

@@ -97,3 +97,38 @@ def import_template_xlsx(town_names: list[str]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def credentials_xlsx(rows: list[dict], *, login_url: str) -> bytes:
+    """The accounts of a bulk run with their initial passwords, for the office to hand out.
+    Made in memory for one download; never written to disk."""
+    from django.utils.translation import gettext as _
+
+    workbook = Workbook(write_only=True)
+    headers = [
+        _("Enterprise name"),
+        _("Unified social credit code"),
+        _("Name"),
+        _("Mobile number"),
+        _("User name"),
+        _("Initial password"),
+    ]
+    keys = ["firm", "credit_code", "name", "mobile", "username", "password"]
+    _write_sheet(
+        workbook,
+        _("Enterprise accounts"),
+        headers,
+        [[row.get(k, "") for k in keys] for row in rows],
+        [32, 22, 12, 14, 24, 18],
+    )
+    notes = [
+        [_("Login address"), login_url],
+        [
+            _("First login"),
+            _("Log in with the user name and the initial password, then choose a new password."),
+        ],
+    ]
+    _write_sheet(workbook, _("How to log in"), [_("Item"), _("Note")], notes, [14, 80])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,11 +1,22 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapFormMixin
-from core.models import Unit
+from core.models import Unit, User, mobile_validator
 
+from .accounts import firm_contact_for_account
+from .codes import (
+    credit_code_error,
+    credit_code_normalise,
+    credit_codes_parse,
+    phone_error,
+    phone_normalise,
+)
 from .models import Enterprise, Industry
+from .registrations import username_taken, username_taken_message
 
 
 class EnterpriseFilterForm(BootstrapFormMixin, forms.Form):
@@ -61,3 +72,123 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
         return upload
+
+
+def form_errors_add(form, exc: ValidationError) -> None:
+    """A service's ValidationError on the form: under its field when the form has that field,
+    at the top otherwise."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class FirmAccountForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name of the person who will use it"), max_length=50)
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=11,
+        required=False,
+        validators=[mobile_validator],
+        help_text=_("Optional; the activity office can reach the firm on it."),
+    )
+
+    @staticmethod
+    def initial_for(enterprise: Enterprise) -> dict:
+        _name, mobile = firm_contact_for_account(enterprise)
+        return {"name": enterprise.contact_person, "mobile": mobile}
+
+
+class BulkAccountsForm(BootstrapFormMixin, forms.Form):
+    codes = forms.CharField(
+        label=_("Unified social credit codes"),
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text=_(
+            "One per line, or separated by spaces or commas: copy the column from your Excel "
+            "list. Firms ticked on the list of firms are filled in already."
+        ),
+    )
+
+    def clean_codes(self) -> list[str]:
+        codes = credit_codes_parse(self.cleaned_data["codes"])
+        if not codes:
+            raise forms.ValidationError(_("Give at least one credit code."))
+        return codes
+
+
+class RegistrationForm(BootstrapFormMixin, forms.Form):
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=30)
+    firm_name = forms.CharField(label=_("Enterprise name"), max_length=100)
+    contact_name = forms.CharField(label=_("Your name"), max_length=50)
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=11,
+        validators=[mobile_validator],
+        help_text=_("The activity office texts the outcome of your registration to it."),
+    )
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        validators=[User.username_validator],
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_credit_code(self) -> str:
+        code = credit_code_normalise(self.cleaned_data["credit_code"])
+        error = credit_code_error(code)
+        if error:
+            raise forms.ValidationError(error)
+        return code
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if username_taken(username):
+            raise forms.ValidationError(username_taken_message())
+        return username
+
+    def clean(self):
+        data = super().clean()
+        password1, password2 = data.get("password1"), data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            candidate = User(
+                username=data.get("username", ""),
+                name=data.get("contact_name", ""),
+                mobile=data.get("mobile", ""),
+            )
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class ContactCorrectionForm(BootstrapFormMixin, forms.Form):
+    contact_person = forms.CharField(label=_("Contact person"), max_length=50, required=False)
+    contact_phone = forms.CharField(
+        label=_("Contact phone"),
+        max_length=30,
+        required=False,
+        help_text=_("A mobile, or a landline such as 0571-63712345."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+    def clean_contact_phone(self) -> str:
+        phone = phone_normalise(self.cleaned_data["contact_phone"])
+        error = phone_error(phone)
+        if error:
+            raise forms.ValidationError(error)
+        return phone

@@ -185,6 +185,8 @@ class EnterpriseRevision(models.Model):
         ADMIN = "admin", _("Administration")
         VISIT = "visit", _("Visit survey")
         DEMO = "demo", _("Demo data")
+        # A correction the firm proposed in the portal and the office approved.
+        FIRM = "firm", _("Firm's correction")
 
     enterprise = models.ForeignKey(
         Enterprise,
@@ -299,3 +301,168 @@ class FirmUser(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.enterprise}"
+
+
+class Decision(models.TextChoices):
+    """Where a firm's request to the office stands: a registration or a contact correction.
+    The one allowed move (pending to approved or rejected) is made by ``decisions.decide``."""
+
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+def _decided_constraints(prefix: str) -> list:
+    """A decided request says when and, when rejected, why."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(status=Decision.PENDING) | models.Q(decided_at__isnull=False),
+            name=f"{prefix}_decided_has_time",
+        ),
+        models.CheckConstraint(
+            condition=~models.Q(status=Decision.REJECTED) | ~models.Q(reason=""),
+            name=f"{prefix}_rejected_has_reason",
+        ),
+    ]
+
+
+class FirmRegistration(models.Model):
+    """Someone asks for an account for a firm in the file. The account is made inactive and
+    belongs to no firm until the office approves: then it is linked (``FirmUser``), given the
+    enterprise role and activated."""
+
+    Status = Decision
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="firm_registration",
+    )
+    firm_name = models.CharField(_("firm name given"), max_length=100)
+    # Stored when submitted: the file's name may change later, the flag should not.
+    name_differs = models.BooleanField(_("name differs from the file"), default=False)
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    mobile = models.CharField(_("mobile number"), max_length=11)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("firm registration")
+        verbose_name_plural = _("firm registrations")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="ent_reg_status_idx"),
+            # The rate limit counts one address's registrations in the last hour.
+            models.Index(fields=["ip_address", "created_at"], name="ent_reg_ip_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "mobile"],
+                condition=models.Q(status=Decision.PENDING),
+                name="ent_reg_one_pending_per_mobile",
+            ),
+            *_decided_constraints("ent_reg"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.contact_name}"
+
+
+# The contact details a firm may correct itself; the office approves each correction.
+CORRECTABLE_FIELDS = ["contact_person", "contact_phone", "address"]
+
+
+class ContactCorrection(models.Model):
+    """A firm's proposed correction of its contact details, with the values the file had when
+    it was proposed. Approval applies the fields the firm changed, through the file's edit
+    history."""
+
+    Status = Decision
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="contact_corrections",
+    )
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=30, blank=True, validators=[validate_phone]
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    old_contact_person = models.CharField(_("contact person before"), max_length=50, blank=True)
+    old_contact_phone = models.CharField(_("contact phone before"), max_length=30, blank=True)
+    old_address = models.CharField(_("address before"), max_length=200, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("contact correction")
+        verbose_name_plural = _("contact corrections")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="ent_corr_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=models.Q(status=Decision.PENDING),
+                name="ent_corr_one_pending",
+            ),
+            *_decided_constraints("ent_corr"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.created_at:%Y-%m-%d}"
+
+    def changed_fields(self) -> list[str]:
+        """The fields the firm changed, in form order."""
+        return [f for f in CORRECTABLE_FIELDS if getattr(self, f) != getattr(self, f"old_{f}")]
+
+    def rows(self) -> list[dict]:
+        """[{field, label, old, new}] for every field the firm changed."""
+        return [
+            {
+                "field": f,
+                "label": self._meta.get_field(f).verbose_name,
+                "old": getattr(self, f"old_{f}"),
+                "new": getattr(self, f),
+            }
+            for f in self.changed_fields()
+        ]

@@ -2,10 +2,21 @@
 
 from collections.abc import Callable
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from .models import Enterprise, FirmUser, ImportJob
+from .models import ContactCorrection, Decision, Enterprise, FirmRegistration, FirmUser, ImportJob
 
 # Apps above the registry (pairings, slips, the portal) say which firms a user reaches through
 # them: each function takes a user and returns a queryset of firm ids, or None for none.
@@ -96,6 +107,117 @@ def firm_of(user) -> Enterprise | None:
         link = FirmUser.objects.select_related("enterprise").filter(user=user).first()
         user._firm_cache = link.enterprise if link else None
     return user._firm_cache
+
+
+def firm_accounts_manageable(user) -> bool:
+    """Those who maintain the registry (the office, administrators) make and keep the firms'
+    accounts, decide their registrations and their corrections."""
+    return user.has_perm("core.view_all_enterprises") and user.has_perm("core.import_data")
+
+
+def firm_accounts_of(enterprise: Enterprise) -> QuerySet[FirmUser]:
+    return (
+        FirmUser.objects.filter(enterprise=enterprise)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def with_account_counts(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
+    """Each firm with ``account_count``, the number of its accounts (a subquery, so counting
+    the list for its pages stays a plain count)."""
+    accounts = (
+        FirmUser.objects.filter(enterprise=OuterRef("pk"))
+        .order_by()
+        .values("enterprise")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(account_count=Coalesce(Subquery(accounts), 0))
+
+
+def firm_account_get(user, pk: int) -> FirmUser:
+    """A firm's account (by the user's id) for someone who manages accounts, or 404."""
+    if not firm_accounts_manageable(user):
+        raise Http404
+    try:
+        return FirmUser.objects.select_related("user", "enterprise").get(user_id=pk)
+    except FirmUser.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def portal_firm_of(user) -> Enterprise | None:
+    """The firm whose portal the user may use: an enterprise user linked to a firm."""
+    if not user.has_perm("core.submit_requests"):
+        return None
+    return firm_of(user)
+
+
+def _pending_first(qs: QuerySet) -> QuerySet:
+    return qs.annotate(
+        pending_order=Case(
+            When(status=Decision.PENDING, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("pending_order", "-created_at", "-id")
+
+
+def firm_registrations_visible_to(user) -> QuerySet[FirmRegistration]:
+    """Pending first, newest first; only for those who manage the firms' accounts."""
+    if not firm_accounts_manageable(user):
+        return FirmRegistration.objects.none()
+    return _pending_first(
+        FirmRegistration.objects.select_related("enterprise", "user", "decided_by")
+    )
+
+
+def firm_registration_get_visible(user, pk: int) -> FirmRegistration:
+    try:
+        return firm_registrations_visible_to(user).get(pk=pk)
+    except FirmRegistration.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def contact_corrections_visible_to(user) -> QuerySet[ContactCorrection]:
+    """The office sees every firm's corrections; a firm's users see their own firm's."""
+    qs = ContactCorrection.objects.select_related("enterprise", "proposed_by", "decided_by")
+    if firm_accounts_manageable(user):
+        return _pending_first(qs)
+    firm = portal_firm_of(user)
+    if firm is None:
+        return ContactCorrection.objects.none()
+    return _pending_first(qs.filter(enterprise=firm))
+
+
+def contact_correction_get_visible(user, pk: int) -> ContactCorrection:
+    """One correction, or 404 when the user may not see it (another firm's)."""
+    try:
+        return contact_corrections_visible_to(user).get(pk=pk)
+    except ContactCorrection.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def requests_pending_counts() -> dict:
+    """What waits for the office: {"registrations": n, "corrections": n}, in one query."""
+
+    def pending(model, kind):
+        return (
+            model.objects.filter(status=Decision.PENDING)
+            .order_by()
+            .annotate(kind=Value(kind))
+            .values("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
+        )
+
+    counts = {"registrations": 0, "corrections": 0}
+    counts.update(
+        pending(FirmRegistration, "registrations").union(
+            pending(ContactCorrection, "corrections"), all=True
+        )
+    )
+    return counts
 
 
 def _own_firm(user):

@@ -147,9 +147,15 @@ def enterprise_history_snapshot(enterprise: Enterprise) -> dict:
 
 
 def enterprise_change_record(
-    *, enterprise: Enterprise, before: dict | None, actor: User, ip_address: str | None
+    *,
+    enterprise: Enterprise,
+    before: dict | None,
+    actor: User,
+    ip_address: str | None,
+    source: str = EnterpriseRevision.Source.ADMIN,
 ) -> None:
-    """After an edit in the admin: the firm's edit history and the audit log."""
+    """After an edit (in the admin, or a firm's correction the office approved): the firm's
+    edit history and the audit log."""
     after = _history_values(enterprise)
     if before is None:
         changes = {k: ["", v] for k, v in after.items() if v not in ("", None, False)}
@@ -161,7 +167,7 @@ def enterprise_change_record(
     EnterpriseRevision.objects.create(
         enterprise=enterprise,
         actor=actor,
-        source=EnterpriseRevision.Source.ADMIN,
+        source=source,
         created=before is None,
         changes=changes,
     )

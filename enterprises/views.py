@@ -25,16 +25,19 @@ from .selectors import (
     enterprise_get_visible,
     enterprises_filter,
     enterprises_visible_to,
+    firm_accounts_manageable,
     history_visible,
     import_jobs_visible_to,
     phone_visible_in_full,
+    requests_pending_counts,
+    with_account_counts,
 )
 from .services import enterprise_export_record, import_job_confirm, import_job_start
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx_response(content: bytes, file_name: str) -> HttpResponse:
+def xlsx_response(content: bytes, file_name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file_name)}"
     return response
@@ -49,6 +52,9 @@ class EnterpriseListView(PermissionRequiredMixin, View):
         form = EnterpriseFilterForm(request.GET or None)
         firms = enterprises_filter(enterprises_visible_to(request.user), **form.filters())
         firms = firms.select_related("town", "industry").order_by("town__sort_order", "name", "pk")
+        manage_accounts = firm_accounts_manageable(request.user)
+        if manage_accounts:
+            firms = with_account_counts(firms)
         page = Paginator(firms, self.page_size).get_page(request.GET.get("page"))
         full_phone = phone_visible_in_full(request.user)
         for firm in page:
@@ -63,6 +69,8 @@ class EnterpriseListView(PermissionRequiredMixin, View):
                 "page": page,
                 "query": query.urlencode(),
                 "can_import": request.user.has_perm("core.import_data"),
+                "manage_accounts": manage_accounts,
+                "pending": requests_pending_counts() if manage_accounts else None,
             },
         )
 
@@ -80,7 +88,7 @@ class EnterpriseExportView(PermissionRequiredMixin, View):
             actor=request.user, count=firms.count(), filters=filters, ip_address=client_ip(request)
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return _xlsx_response(content, f"企业名单-{stamp}.xlsx")
+        return xlsx_response(content, f"企业名单-{stamp}.xlsx")
 
 
 class EnterpriseDetailView(View):
@@ -162,7 +170,7 @@ class ImportTemplateView(PermissionRequiredMixin, View):
             .order_by("sort_order")
             .values_list("name", flat=True)
         )
-        return _xlsx_response(import_template_xlsx(towns), "企业名单导入模板.xlsx")
+        return xlsx_response(import_template_xlsx(towns), "企业名单导入模板.xlsx")
 
 
 class ImportJobView(PermissionRequiredMixin, View):

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Forgets a run's initial passwords once the office user leaves the page that shows them.
+    "enterprises.credentials.IssuedCredentialsMiddleware",
     # Every page needs a login unless its view says @login_not_required.
     "core.middleware.LoginRequiredMiddleware",
     # A firm's initial password must be changed before anything else.

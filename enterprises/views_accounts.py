@@ -1,0 +1,221 @@
+"""The office makes and keeps the firms' accounts: one from a firm's file, many from a list of
+credit codes, a new initial password, deactivate and reactivate; and the page that shows the
+initial passwords once (see credentials.py for how they get there and how they are forgotten).
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from core.http import client_ip
+
+from . import credentials
+from .accounts import (
+    BULK_MAX,
+    firm_account_active_set,
+    firm_account_create,
+    firm_account_password_reset,
+    firm_accounts_create_bulk,
+    firm_accounts_plan,
+    firm_contact_for_account,
+)
+from .exporting import credentials_xlsx
+from .forms import BulkAccountsForm, FirmAccountForm, form_errors_add
+from .selectors import (
+    enterprise_get_visible,
+    enterprises_visible_to,
+    firm_account_get,
+    firm_accounts_manageable,
+)
+from .views import xlsx_response
+
+
+def login_url() -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('login')}"
+
+
+class AccountsManagerMixin(UserPassesTestMixin):
+    """The office and administrators (``firm_accounts_manageable``); 403 for everyone else."""
+
+    raise_exception = True
+
+    def test_func(self):
+        return firm_accounts_manageable(self.request.user)
+
+
+class FirmAccountCreateView(AccountsManagerMixin, View):
+    """One account for a named person of the firm; the firm's file has the same form."""
+
+    def get(self, request, pk):
+        firm = enterprise_get_visible(request.user, pk)
+        return self._page(request, firm, FirmAccountForm(initial=FirmAccountForm.initial_for(firm)))
+
+    def post(self, request, pk):
+        firm = enterprise_get_visible(request.user, pk)
+        form = FirmAccountForm(request.POST)
+        if form.is_valid():
+            try:
+                issued = firm_account_create(
+                    enterprise=firm,
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                form_errors_add(form, exc)
+            else:
+                token = credentials.credentials_keep(
+                    request, kind=credentials.SINGLE, rows=[issued.row()], firm_id=firm.pk
+                )
+                return redirect("enterprises:accounts_issued", token=token)
+        messages.error(request, _("No account was made; see the marked fields."))
+        return self._page(request, firm, form, status=400)
+
+    def _page(self, request, firm, form, status=200):
+        return render(
+            request, "enterprises/account_form.html", {"firm": firm, "form": form}, status=status
+        )
+
+
+class FirmAccountResetView(AccountsManagerMixin, View):
+    """A new initial password: asked once more (the old password stops working), then made."""
+
+    def get(self, request, pk):
+        account = firm_account_get(request.user, pk)
+        return render(request, "enterprises/account_reset.html", {"account": account})
+
+    def post(self, request, pk):
+        account = firm_account_get(request.user, pk)
+        issued = firm_account_password_reset(
+            account=account, actor=request.user, ip_address=client_ip(request)
+        )
+        token = credentials.credentials_keep(
+            request, kind=credentials.RESET, rows=[issued.row()], firm_id=account.enterprise_id
+        )
+        return redirect("enterprises:accounts_issued", token=token)
+
+
+class FirmAccountActiveView(AccountsManagerMixin, View):
+    def post(self, request, pk):
+        account = firm_account_get(request.user, pk)
+        active = request.POST.get("active") == "1"
+        user = firm_account_active_set(
+            account=account, active=active, actor=request.user, ip_address=client_ip(request)
+        )
+        if active:
+            messages.success(request, _("%(user)s can log in again.") % {"user": user})
+        else:
+            messages.success(request, _("%(user)s can no longer log in.") % {"user": user})
+        return redirect("enterprises:detail", pk=account.enterprise_id)
+
+
+class AccountsBulkView(AccountsManagerMixin, View):
+    """Accounts for many firms: the credit codes of the firms ticked on the list of firms, or
+    pasted from a spreadsheet; checked first (who gets one, who is skipped and why), then
+    made all at once."""
+
+    def get(self, request):
+        ids = [v for v in request.GET.getlist("firm") if v.isdigit()][: BULK_MAX * 2]
+        codes = list(
+            enterprises_visible_to(request.user)
+            .filter(pk__in=ids)
+            .order_by("town__sort_order", "name")
+            .values_list("credit_code", flat=True)
+        )
+        form = BulkAccountsForm(initial={"codes": "\n".join(codes)})
+        return self._page(request, form)
+
+    def post(self, request):
+        form = BulkAccountsForm(request.POST)
+        if not form.is_valid():
+            return self._page(request, form, status=400)
+        codes = form.cleaned_data["codes"]
+        if request.POST.get("action") == "create":
+            try:
+                result = firm_accounts_create_bulk(
+                    credit_codes=codes, actor=request.user, ip_address=client_ip(request)
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                token = credentials.credentials_keep(
+                    request,
+                    kind=credentials.BULK,
+                    rows=[issued.row() for issued in result.issued],
+                    skipped=[
+                        {"firm": firm.name, "credit_code": firm.credit_code, "reason": reason}
+                        for firm, reason in result.skipped
+                    ],
+                )
+                return redirect("enterprises:accounts_issued", token=token)
+        plan = firm_accounts_plan(codes)
+        rows = [(firm, *firm_contact_for_account(firm)) for firm in plan.create]
+        status = 400 if request.POST.get("action") == "create" else 200
+        return self._page(request, form, plan=plan, rows=rows, status=status)
+
+    def _page(self, request, form, *, plan=None, rows=(), status=200):
+        return render(
+            request,
+            "enterprises/accounts_bulk.html",
+            {"form": form, "plan": plan, "rows": rows, "bulk_max": BULK_MAX},
+            status=status,
+        )
+
+
+@method_decorator(never_cache, name="dispatch")
+class AccountsIssuedView(AccountsManagerMixin, View):
+    """The initial passwords just made, once: a printable notice for one account, or the list
+    of a bulk run with its .xlsx."""
+
+    def get(self, request, token):
+        entry = credentials.credentials_take(request, token)
+        if entry is None:
+            return render(
+                request,
+                "enterprises/accounts_issued_gone.html",
+                {
+                    "token": token,
+                    "downloadable": credentials.credentials_still_downloadable(request, token),
+                },
+                status=410,
+            )
+        template = (
+            "enterprises/accounts_issued.html"
+            if entry["kind"] == credentials.BULK
+            else "enterprises/account_notice.html"
+        )
+        return render(
+            request,
+            template,
+            {
+                "entry": entry,
+                "token": token,
+                "login_url": login_url(),
+                "is_reset": entry["kind"] == credentials.RESET,
+            },
+        )
+
+
+@method_decorator(never_cache, name="dispatch")
+class AccountsIssuedXlsxView(AccountsManagerMixin, View):
+    def get(self, request, token):
+        entry = credentials.credentials_download(request, token)
+        if entry is None:
+            return render(
+                request,
+                "enterprises/accounts_issued_gone.html",
+                {"token": token, "downloadable": False},
+                status=410,
+            )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return xlsx_response(
+            credentials_xlsx(entry["rows"], login_url=login_url()), f"企业账号-{stamp}.xlsx"
+        )
