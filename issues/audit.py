@@ -10,6 +10,7 @@ SLIP_ISSUED = "slip.issue"
 SLIP_STEP = "slip.step"
 SETTINGS_CHANGED = "issues.settings"
 PROBLEM_SUPERVISED = "problem.supervise"
+ATTACHMENT_ADDED = "attachment.add"
 
 LABELS = {
     PROBLEM_CREATED: _("Recorded a problem"),
@@ -22,4 +23,5 @@ LABELS = {
     SLIP_STEP: _("Took a step on an assignment slip"),
     SETTINGS_CHANGED: _("Changed special actions or deadline rules"),
     PROBLEM_SUPERVISED: _("Listed a problem for supervision, or took it off"),
+    ATTACHMENT_ADDED: _("Attached a file to a problem"),
 }

@@ -10,6 +10,8 @@ from django.utils.translation import pgettext_lazy
 from core.models import TimeStampedModel, Unit
 from enterprises.models import Enterprise
 
+from .attachments import attachment_path, kind_label, private_storage
+
 
 class Category(models.TextChoices):
     """The kinds of difficulty DOMAIN.md names; deadlines and statistics group by them."""
@@ -102,6 +104,10 @@ class Batch(models.Model):
 
     def __str__(self):
         return _("Batch %(number)d of %(year)d") % {"number": self.number, "year": self.year}
+
+
+# A problem's reference is this letter and its number: P000123.
+REFERENCE_PREFIX = "P"
 
 
 class Problem(TimeStampedModel):
@@ -221,6 +227,11 @@ class Problem(TimeStampedModel):
 
     def __str__(self):
         return f"{self.enterprise}：{self.description[:30]}"
+
+    @property
+    def reference(self) -> str:
+        """The number a firm quotes about its problem (on the phone, in a message)."""
+        return f"{REFERENCE_PREFIX}{self.pk:06d}"
 
 
 class Slip(TimeStampedModel):
@@ -448,3 +459,46 @@ class SlipEvent(models.Model):
 
     def __str__(self):
         return f"{self.slip} {self.action}"
+
+
+class Attachment(models.Model):
+    """A file a firm sent with its problem (a photo, a PDF, an Office document). Stored under
+    ``PRIVATE_MEDIA_ROOT`` with a random name; only ``issues.views_attachments`` serves it, to
+    those who may see the problem. Its type was read from its content when it came in."""
+
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("problem"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(
+        _("file"), storage=private_storage, upload_to=attachment_path, max_length=200
+    )
+    # The name as the sender's computer had it, cleaned: no folders, no control characters.
+    name = models.CharField(_("file name"), max_length=120)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("file type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["problem", "created_at"], name="attachment_problem_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="attachment_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.content_type)

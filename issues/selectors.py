@@ -1,10 +1,14 @@
 """Reads of problems, limited in the query to what the user may see."""
 
+import re
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Problem, Slip
+from enterprises.selectors import firm_of
+
+from .models import REFERENCE_PREFIX, Attachment, Problem, Slip
 
 
 def problems_visible_to(user) -> QuerySet[Problem]:
@@ -29,7 +33,11 @@ def problems_filter(
     town=None,
 ) -> QuerySet[Problem]:
     if q:
-        qs = qs.filter(Q(description__icontains=q) | Q(enterprise__name__icontains=q))
+        query = Q(description__icontains=q) | Q(enterprise__name__icontains=q)
+        reference = re.fullmatch(rf"{REFERENCE_PREFIX}?0*(\d{{1,9}})", q.strip(), re.IGNORECASE)
+        if reference:  # the number a firm quotes (P000123)
+            query |= Q(pk=int(reference.group(1)))
+        qs = qs.filter(query)
     if status:
         qs = qs.filter(status=status)
     if channel:
@@ -202,3 +210,32 @@ def unit_inbox(user, *, today=None) -> list[Slip]:
         .order_by("deadline", "pk")
     )
     return slips_days_left(slips, today)
+
+
+# --- Attachments -----------------------------------------------------------------------------
+
+
+def attachments_visible_to(user) -> QuerySet[Attachment]:
+    """A problem's files, for those who may see the problem: the firm's own users, the office
+    and leaders (and a cadre his or her problems) through ``problems_visible_to``, and those
+    who read a slip of the problem (the units handling it, the paired cadre) through
+    ``slips_visible_to`` — for the slip's problem and the duplicates merged into it."""
+    if not user.is_authenticated:
+        return Attachment.objects.none()
+    slip_problems = slips_visible_to(user).values("problem_id")
+    query = (
+        Q(problem__in=problems_visible_to(user).values("pk"))
+        | Q(problem__in=slip_problems)
+        | Q(problem__duplicate_of__in=slip_problems)
+    )
+    firm = firm_of(user)
+    if firm is not None and user.has_perm("core.submit_requests"):
+        query |= Q(problem__enterprise=firm)
+    return Attachment.objects.filter(query)
+
+
+def attachment_get_visible(user, pk: int) -> Attachment:
+    try:
+        return attachments_visible_to(user).get(pk=pk)
+    except Attachment.DoesNotExist as exc:
+        raise Http404 from exc

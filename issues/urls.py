@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_slips
+from . import views, views_attachments, views_slips
 
 app_name = "issues"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("problems/", views.ProblemListView.as_view(), name="problem_list"),
     path("problems/new/", views.ProblemCreateView.as_view(), name="problem_create"),
     path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem_detail"),
+    path(
+        "attachments/<int:pk>/",
+        views_attachments.AttachmentDownloadView.as_view(),
+        name="attachment_download",
+    ),
     path("batches/", views.BatchListView.as_view(), name="batch_list"),
     path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch_detail"),
     path("slips/", views_slips.SlipListView.as_view(), name="slip_list"),

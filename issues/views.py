@@ -224,6 +224,7 @@ class ProblemDetailView(OfficeMixin, View):
                 "forms": forms,
                 "slips": slips_days_left(slips),
                 "duplicates": list(problem.duplicates.select_related("enterprise")),
+                "attachments": list(problem.attachments.all()),
                 "has_batch": Batch.objects.exists(),
                 "batch_form": BatchOpenForm(),
                 "unconfirmed_years": calendar_warning(),

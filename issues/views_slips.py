@@ -7,6 +7,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,7 +22,7 @@ from enterprises.codes import phone_mask
 from enterprises.selectors import phone_visible_in_full
 
 from .measures import slip_measures
-from .models import Batch, Category, Slip
+from .models import Attachment, Batch, Category, Slip
 from .selectors import (
     slip_get_visible,
     slips_days_left,
@@ -159,6 +160,11 @@ class SlipDetailView(View):
                 "events": events,
                 "actions": actions,
                 "duplicates": list(slip.problem.duplicates.select_related("enterprise")),
+                "attachments": list(
+                    Attachment.objects.filter(
+                        Q(problem=slip.problem_id) | Q(problem__duplicate_of=slip.problem_id)
+                    )
+                ),
                 "is_office": request.user.has_perm("core.assign_problems"),
                 "sections": slip_sections_for(request, slip),
             },

@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("enterprises/", include("enterprises.urls")),
     path("issues/", include("issues.urls")),
+    path("portal/", include("issues.portal.urls")),
     path("visits/", include("visits.urls")),
     path("supervision/", include("supervision.urls")),
     path("", include("core.urls")),

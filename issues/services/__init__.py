@@ -1,5 +1,7 @@
-"""Writes for problems, batches and slips (see problems.py and slips.py)."""
+"""Writes for problems, batches, slips and attachments (see problems.py, slips.py and
+attachments.py)."""
 
+from .attachments import attachment_store, problem_submit
 from .problems import (
     problem_answer,
     problem_create,
@@ -31,12 +33,14 @@ from .slips import (
 )
 
 __all__ = [
+    "attachment_store",
     "batch_open",
     "deadline_days_default",
     "problem_answer",
     "problem_create",
     "problem_decline",
     "problem_merge",
+    "problem_submit",
     "problem_supervision_set",
     "problem_update",
     "slip_co_input",

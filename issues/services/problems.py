@@ -11,7 +11,7 @@ from core.models import User
 from core.services import audit_record
 from enterprises.models import Enterprise
 
-from .. import audit
+from .. import audit, firm_notices
 from ..models import Problem, SpecialAction
 
 
@@ -55,6 +55,7 @@ def problem_create(
         },
         ip_address=ip_address,
     )
+    firm_notices.problem_received(problem)
     return problem
 
 
@@ -206,6 +207,7 @@ def _decide(problem, *, actor, status, note, action, ip_address):
     audit_record(
         actor=actor, action=action, obj=locked, after={"note": note}, ip_address=ip_address
     )
+    firm_notices.problem_decided(locked)
     return locked
 
 

@@ -15,7 +15,7 @@ from core.selectors import users_with_capability
 from core.services import audit_record
 from core.workdays import deadline_compute
 
-from .. import audit
+from .. import audit, firm_notices
 from ..models import Batch, DeadlineRule, Problem, Slip, SlipEvent
 from ..workflow import MOVES, TransitionRefused, slip_transition
 
@@ -182,6 +182,7 @@ def slip_issue(
         after={"problem": locked.pk, "lead_unit": lead_unit.pk, "days": days},
         ip_address=ip_address,
     )
+    firm_notices.slip_issued(slip)
     return slip
 
 
@@ -428,15 +429,18 @@ def slip_return_decide(
             setattr(s, name, value)
         return ["lead_unit", "days", *reset, *_new_deadline(s, days)]
 
-    return _step(
-        slip,
-        "approve_return",
-        actor,
-        text=note,
-        data={"from_unit": slip.lead_unit.name, "to_unit": reassign_to.name, "days": days},
-        apply=reassign,
-        ip_address=ip_address,
-    )
+    with transaction.atomic():
+        slip = _step(
+            slip,
+            "approve_return",
+            actor,
+            text=note,
+            data={"from_unit": slip.lead_unit.name, "to_unit": reassign_to.name, "days": days},
+            apply=reassign,
+            ip_address=ip_address,
+        )
+        firm_notices.slip_reassigned(slip)
+    return slip
 
 
 def slip_extension_decide(
@@ -574,15 +578,18 @@ def slip_feed_back(
         s.feedback_note = note.strip()
         return ["fed_back_at", "feedback_method", "feedback_note"]
 
-    return _step(
-        slip,
-        "feed_back",
-        actor,
-        text=note.strip(),
-        data={"method": method},
-        apply=apply,
-        ip_address=ip_address,
-    )
+    with transaction.atomic():
+        slip = _step(
+            slip,
+            "feed_back",
+            actor,
+            text=note.strip(),
+            data={"method": method},
+            apply=apply,
+            ip_address=ip_address,
+        )
+        firm_notices.slip_fed_back(slip)
+    return slip
 
 
 def slip_rate(
@@ -639,15 +646,18 @@ def slip_rate(
             fields += ["closed_at", "closed_on_time"]
         return fields
 
-    return _step(
-        slip,
-        "rate_reopen" if reopen else "rate_close",
-        actor,
-        text=comment,
-        data={"rating": rating, "by_firm": by_firm},
-        apply=apply,
-        ip_address=ip_address,
-    )
+    with transaction.atomic():
+        slip = _step(
+            slip,
+            "rate_reopen" if reopen else "rate_close",
+            actor,
+            text=comment,
+            data={"rating": rating, "by_firm": by_firm},
+            apply=apply,
+            ip_address=ip_address,
+        )
+        firm_notices.slip_rated(slip, actor)
+    return slip
 
 
 def slip_withdraw(*, slip: Slip, actor: User, reason: str, ip_address=None) -> Slip:
@@ -687,13 +697,16 @@ def slip_close_unrated(*, slip: Slip, days: int) -> Slip:
         s.closed_on_time = bool(s.replied_on_time) and not s.late_reply
         return ["rating", "rated_at", "closed_at", "closed_on_time"]
 
-    return _step(
-        slip,
-        "close_unrated",
-        None,
-        text=_("No rating within %(days)d working days of the feedback.") % {"days": days},
-        apply=close,
-    )
+    with transaction.atomic():
+        slip = _step(
+            slip,
+            "close_unrated",
+            None,
+            text=_("No rating within %(days)d working days of the feedback.") % {"days": days},
+            apply=close,
+        )
+        firm_notices.slip_closed_unrated(slip)
+    return slip
 
 
 def slip_notices_record(notices: list[tuple[int, str, str, str, list[str]]]) -> None:

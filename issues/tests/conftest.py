@@ -111,3 +111,55 @@ def unpaired_cadre(make_user):
     cadre = make_user(Role.CADRE, username="cadre_other", name="赵走访")
     PairingFactory(enterprise=EnterpriseFactory(name="临安另一家企业有限公司"), cadre=cadre)
     return cadre
+
+
+# --- The enterprise portal ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Attachments go to a fresh folder for the test."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    """Texts "sent" in the test (once the transaction's on-commit callbacks run)."""
+    from core import sms
+
+    settings.SMS_BACKEND = "core.sms.MemorySmsBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+def make_firm_user(make_user, firm, username: str, *, mobile: str = "", **fields):
+    """An enterprise user's account linked to ``firm``."""
+    from enterprises.models import FirmUser
+
+    user = make_user(
+        Role.ENTERPRISE,
+        username=username,
+        name=fields.pop("name", f"{username}用户"),
+        unit=UnitFactory(name=f"{firm.name}（企业）", kind=Unit.Kind.ENTERPRISE),
+        mobile=mobile,
+        **fields,
+    )
+    FirmUser.objects.create(user=user, enterprise=firm)
+    return user
+
+
+@pytest.fixture
+def firm_user(make_user, firm):
+    return make_firm_user(make_user, firm, "firm_a", name="周经理", mobile="13900000001")
+
+
+@pytest.fixture
+def other_firm(town):
+    return EnterpriseFactory(name="临安乙方机械有限公司", town=town)
+
+
+@pytest.fixture
+def other_firm_user(make_user, other_firm):
+    return make_firm_user(make_user, other_firm, "firm_b", name="吴经理", mobile="13900000002")

@@ -1,0 +1,73 @@
+"""Small files of each kind, built in memory: what a firm's user might attach."""
+
+import io
+import struct
+import zipfile
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+GIF = b"GIF89a\x01\x00\x01\x00" + b"\x00" * 32
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+TEXT = "这不是PDF，只是一段文字。\n".encode()
+
+FREE, END, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+
+
+def _dir_entry(name: str, kind: int, child=NOSTREAM, left=NOSTREAM, right=NOSTREAM) -> bytes:
+    raw = name.encode("utf-16-le") + b"\0\0"
+    entry = raw.ljust(64, b"\0") + struct.pack("<HBB", len(raw), kind, 1)
+    entry += struct.pack("<III", left, right, child) + b"\0" * 16 + b"\0" * 4 + b"\0" * 16
+    entry += struct.pack("<IQ", END, 0)
+    return entry.ljust(128, b"\0")
+
+
+def ole(*root_streams: str, nested: str = "") -> bytes:
+    """A compound file (MS-CFB, 512-byte sectors) whose root holds the named streams, and
+    optionally a storage holding ``nested`` (an object embedded in the document)."""
+    entries = [b""]  # the root, filled below
+    names = list(root_streams)
+    index = {}
+    for name in names:
+        index[name] = len(entries)
+        entries.append(_dir_entry(name, 2))
+    if nested:
+        storage = len(entries)
+        entries.append(_dir_entry("ObjectPool", 1, child=storage + 1))
+        entries.append(_dir_entry(nested, 2))
+        names.append("ObjectPool")
+        index["ObjectPool"] = storage
+    # The root's children as a chain of right siblings (a valid, if unbalanced, tree).
+    for position, name in enumerate(names[:-1]):
+        i = index[name]
+        entries[i] = (
+            entries[i][:0x48] + struct.pack("<I", index[names[position + 1]]) + entries[i][0x4C:]
+        )
+    entries[0] = _dir_entry("Root Entry", 5, child=index[names[0]] if names else NOSTREAM)
+    directory = b"".join(entries)
+    directory = directory.ljust(-(-len(directory) // 512) * 512, b"\0")
+    dir_sectors = len(directory) // 512
+    fat = [FATSECT] + [i + 2 for i in range(1, dir_sectors)] + [END]
+    fat_sector = struct.pack("<128I", *(fat + [FREE] * (128 - len(fat))))
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
+    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+    header += struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0)
+    header += struct.pack("<109I", 0, *([FREE] * 108))
+    return header + fat_sector + directory
+
+
+def ooxml(part: str, *, content_types=True) -> bytes:
+    """A zip package: ``[Content_Types].xml`` and ``part`` (e.g. word/document.xml)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        if content_types:
+            package.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        package.writestr("_rels/.rels", "<Relationships/>")
+        package.writestr(part, "<document/>")
+    return out.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
