@@ -5,6 +5,7 @@ above-size firms, town cadres with the rest; three quarterly city-level campaign
 quarter and the two before it); visits to most targets, each raising a problem now and then,
 which wait in the office's sorting inbox. The demo ``cadre`` login (王建国, 青山湖街道) has a
 handful of paired firms, some visited in the current campaign and some not, and one draft.
+A symposium and a bank–enterprise matchmaking meeting with their problems (``demo_meetings``).
 
 Deterministic (fixed seed) and idempotent: nothing is added once pairings exist.
 """
@@ -447,3 +448,9 @@ def seed(*, with_logins: bool, log) -> None:
     from issues import demo as issues_demo
 
     issues_demo.seed(with_logins=with_logins, log=log)
+    # Then a symposium and a matchmaking meeting held since the last batch, their problems
+    # awaiting sorting: the office can issue each as one document. (After the slips, so the
+    # issues demo's batches are the same with or without them.)
+    from . import demo_meetings
+
+    demo_meetings.seed(today=today, actor=office_user, rng=rng, log=log)

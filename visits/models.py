@@ -338,3 +338,95 @@ class PairingImport(models.Model):
 
     def __str__(self):
         return self.file_name
+
+
+class Meeting(TimeStampedModel):
+    """A meeting the city holds with firms — a symposium (座谈会) or a bank–enterprise
+    matchmaking meeting (政银企对接会) — recorded as one event: the firms present and the
+    problems they raised, which the office issues together as one document."""
+
+    class Kind(models.TextChoices):
+        SYMPOSIUM = "symposium", _("Symposium")
+        MATCHMAKING = "matchmaking", _("Bank–enterprise matchmaking meeting")
+        OTHER = "other", _("Other meeting")
+
+    kind = models.CharField(_("kind of meeting"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("meeting title"), max_length=100)
+    held_on = models.DateField(_("held on"))
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    # Free text: the leaders and departments at the table, as the minutes name them.
+    hosts = models.CharField(_("host and leaders present"), max_length=200, blank=True)
+    firms = models.ManyToManyField(
+        Enterprise, verbose_name=_("firms present"), related_name="meetings"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )  # null: the system (demo data)
+
+    class Meta:
+        verbose_name = _("firm meeting")
+        verbose_name_plural = _("firm meetings")
+        ordering = ["-held_on", "-id"]
+        indexes = [
+            models.Index(fields=["-held_on", "-id"], name="meeting_held_idx"),
+            models.Index(fields=["kind", "-held_on"], name="meeting_kind_idx"),
+        ]
+        constraints = [
+            # The same meeting saved twice (a double click, two office staff) is one meeting.
+            models.UniqueConstraint(
+                fields=["held_on", "title"],
+                name="meeting_unique_day_title",
+                violation_error_message=_(
+                    "A meeting with this title on this day is already recorded."
+                ),
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="meeting_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["symposium", "matchmaking", "other"]),
+                name="meeting_kind_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.held_on:%Y-%m-%d} {self.title}"
+
+
+class MeetingProblem(models.Model):
+    """A problem raised at a meeting. The problem itself lives in the issues app (which knows
+    nothing of meetings); this row says where it was raised. A problem belongs to at most one
+    meeting."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="problem_links"
+    )
+    problem = models.OneToOneField(
+        Problem,
+        verbose_name=_("problem"),
+        on_delete=models.PROTECT,
+        related_name="meeting_link",
+    )
+    # Denormalised from the problem: the meeting page groups by firm, and a firm present can
+    # be checked against it.
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # Set by the form when it is shown: the same form posted twice records one problem.
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("problem raised at a meeting")
+        verbose_name_plural = _("problems raised at meetings")
+        ordering = ["meeting", "enterprise", "created_at", "id"]
+        indexes = [
+            models.Index(fields=["meeting", "enterprise"], name="meeting_problem_firm_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting}：{self.problem_id}"

@@ -30,4 +30,5 @@ urlpatterns = [
         "pairings/coverage/", views_campaigns.PairingCoverageView.as_view(), name="pairing_coverage"
     ),
     path("pairings/import/", include("visits.urls_import")),
+    path("meetings/", include("visits.urls_meetings")),
 ]

@@ -43,3 +43,48 @@ def paired(cadre, firm):
 @pytest.fixture
 def unit_leader(make_user, department):
     return make_user(Role.UNIT_LEADER, username="leader1", name="李局长", unit=department)
+
+
+# --- Symposiums and matchmaking meetings -------------------------------------------------------
+
+
+@pytest.fixture
+def lead_unit(db):
+    return UnitFactory(name="供电公司", kind=Unit.Kind.DEPARTMENT)
+
+
+@pytest.fixture
+def co_unit(db):
+    return UnitFactory(name="金融办", kind=Unit.Kind.DEPARTMENT)
+
+
+@pytest.fixture
+def handler(make_user, lead_unit):
+    """A handler of the lead unit the meeting's slips go to."""
+    return make_user(Role.HANDLER, username="handler1", name="李明", unit=lead_unit)
+
+
+@pytest.fixture
+def firm_user(make_user):
+    return make_user(
+        Role.ENTERPRISE,
+        username="firm1",
+        name="企业联系人",
+        unit=UnitFactory(name="企业用户", kind=Unit.Kind.ENTERPRISE),
+    )
+
+
+@pytest.fixture
+def meeting_firms(town):
+    """The thirteen firms at the July symposium."""
+    return [
+        EnterpriseFactory(name=f"临安座谈第{n:02d}企业有限公司", town=town) for n in range(1, 14)
+    ]
+
+
+@pytest.fixture
+def meeting(office, meeting_firms):
+    """A symposium held a week ago with three of the firms."""
+    from visits.tests.factories import meeting_make
+
+    return meeting_make(actor=office, firms=meeting_firms[:3])

@@ -55,3 +55,34 @@ def visit_make(*, author, enterprise, problems=(), submit=False, **fields) -> Vi
     if submit:
         visit = visit_submit(visit=visit, actor=author)
     return visit
+
+
+def meeting_make(*, actor, firms, title="7月企业家座谈会", **overrides):
+    """A symposium held a week ago, through its service."""
+    from visits.models import Meeting
+    from visits.services_meetings import meeting_create
+
+    values = {
+        "kind": Meeting.Kind.SYMPOSIUM,
+        "held_on": days_ago(7),
+        "place": "市政府3号会议室",
+        "hosts": "市长 张某；经信局、金融办",
+    }
+    values.update(overrides)
+    return meeting_create(title=title, firms=list(firms), actor=actor, **values)
+
+
+def meeting_problem_make(meeting, firm, actor, *, description=None, **fields):
+    """A problem raised at the meeting, through its service."""
+    from issues.models import Urgency
+    from visits.services_meetings import meeting_problem_record
+
+    return meeting_problem_record(
+        meeting=meeting,
+        enterprise=firm,
+        description=description or f"{firm.name}：新上生产线需变压器增容，申请两个月未批复。",
+        category=fields.pop("category", Category.ENERGY),
+        urgency=fields.pop("urgency", Urgency.NORMAL),
+        actor=actor,
+        **fields,
+    )
