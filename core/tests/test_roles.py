@@ -78,7 +78,11 @@ def test_navigation_bar_shows_only_pages_the_role_may_use(client, make_user, adm
     assert reverse("admin:index") in page
 
 
-def test_start_page_is_home_until_a_role_page_exists(make_user):
+def test_start_page_is_home_until_a_role_page_exists(make_user, monkeypatch):
+    from core import navigation
+
+    portal = next(s for s in navigation.SECTIONS if s.key == "portal")
+    monkeypatch.setattr(portal, "url_name", None)
     assert start_url_for(make_user(Role.ENTERPRISE)) == reverse("core:home")
 
 
@@ -92,6 +96,7 @@ def test_start_page_is_home_until_a_role_page_exists(make_user):
         (Role.LEADER, "supervision:dashboard"),
         (Role.COORDINATOR, "supervision:escalated"),
         (Role.ADMIN, "enterprises:list"),
+        (Role.ENTERPRISE, "portal:home"),
     ],
 )
 def test_each_role_starts_on_its_first_section_with_a_page(make_user, role, url_name):
@@ -103,7 +108,7 @@ def test_start_page_is_the_first_linked_section_of_the_role(make_user, monkeypat
 
     monkeypatch.setattr(navigation.SECTIONS[0], "url_name", "core:audit_list")  # "visits"
     assert start_url_for(make_user(Role.CADRE)) == reverse("core:audit_list")
-    assert start_url_for(make_user(Role.ENTERPRISE)) == reverse("core:home")
+    assert start_url_for(make_user(Role.ENTERPRISE)) == reverse("portal:home")
 
 
 def test_home_shows_name_unit_and_roles(client, make_user, unit):

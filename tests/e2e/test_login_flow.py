@@ -16,7 +16,7 @@ DEMO_ROLES = [
     # A city leader sits on a coordinating body: the slips escalated to it come first.
     ("leader", "赵志强", "领导", "督查看板", "上交协调"),
     ("group", "钱晓东", "协调机构成员", "上交协调", "上交协调"),
-    ("enterprise", "孙丽", "企业用户", "企业服务", "孙丽，您好"),
+    ("enterprise", "孙丽", "企业用户", "企业服务", "我的诉求"),
     ("admin", "系统管理员", "系统管理员", "审计日志", "企业档案"),
 ]
 
