@@ -11,6 +11,7 @@ from core.models import Unit, User
 from issues.models import Problem, Slip
 from issues.services.slips import slip_send_down
 
+from .demo_portal import seed_portal
 from .demo_reports import is_empty as reports_empty
 from .demo_reports import seed_reports
 from .models import Coordination, DeadlineAction
@@ -41,6 +42,7 @@ def seed(*, with_logins: bool, log) -> None:
     if with_logins:
         _coordinate(log)
         _list_key_problems(log)
+        seed_portal(log)
     seed_reports(log=log)
 
 
