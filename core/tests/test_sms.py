@@ -5,7 +5,7 @@ from core import sms
 
 
 @pytest.fixture
-def outbox(settings):
+def outbox(settings, celery_eager):
     settings.SMS_BACKEND = "core.sms.MemorySmsBackend"
     sms.outbox.clear()
     return sms.outbox

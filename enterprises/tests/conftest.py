@@ -14,7 +14,7 @@ def towns(db):
 
 
 @pytest.fixture
-def sms_outbox(settings):
+def sms_outbox(settings, celery_eager):
     """Texts "sent" by the memory backend (after the commit they are queued on)."""
     from core import sms
 

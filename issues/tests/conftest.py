@@ -124,7 +124,7 @@ def private_media(settings, tmp_path):
 
 
 @pytest.fixture
-def sms_outbox(settings):
+def sms_outbox(settings, celery_eager):
     """Texts "sent" in the test (once the transaction's on-commit callbacks run)."""
     from core import sms
 

@@ -223,10 +223,25 @@ ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=5)
 # A dotted path to a class with send(mobile, text); the default writes the message to the log.
 SMS_BACKEND = env("SMS_BACKEND", default="core.sms.LogSmsBackend")
 
+# --- Cache (counters shared by every process: registration attempts) ------------------------
+
+# CACHE_URL=redis://127.0.0.1:6379/1 in production, so every web process counts the same
+# attempts; without it each process counts its own (the embedded default).
+CACHE_URL = env("CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Self-registration of firms ---------------------------------------------------------------
 
-# Registrations accepted from one address per hour (then a message asks to wait).
+# Registrations accepted from one address per hour (then a message asks to wait), and
+# attempts of any outcome (a wrong code, a user name taken...) counted in the cache.
 REGISTRATION_RATE_PER_HOUR = env.int("REGISTRATION_RATE_PER_HOUR", default=5)
+REGISTRATION_ATTEMPTS_PER_HOUR = env.int("REGISTRATION_ATTEMPTS_PER_HOUR", default=30)
 
 # --- E-mail (notices) ------------------------------------------------------------------------
 
