@@ -41,7 +41,18 @@ class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
 
 
 class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
-    pass
+    def clean(self):
+        data = super().clean()
+        password = data.get("new_password2")
+        # An initial password someone else chose (and saw) must really be replaced.
+        if self.user.must_change_password and password and self.user.check_password(password):
+            self.add_error(
+                "new_password2",
+                forms.ValidationError(
+                    _("Choose a password different from the initial one."), code="password_reused"
+                ),
+            )
+        return data
 
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):

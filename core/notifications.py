@@ -30,7 +30,7 @@ def notify(
             for pk in to_mail:
                 notification_email_task.delay(pk)
 
-        transaction.on_commit(queue)
+        transaction.on_commit(queue, robust=True)
     return created
 
 
@@ -96,5 +96,5 @@ def notify_many(items: list[tuple[list[User], str, str, str, str]]) -> int:
             for pk in to_mail:
                 notification_email_task.delay(pk)
 
-        transaction.on_commit(queue)
+        transaction.on_commit(queue, robust=True)
     return len(created)

@@ -54,5 +54,7 @@ def sms_send(*, mobile: str, text: str) -> bool:
 
         sms_send_task.delay(mobile, text)
 
-    transaction.on_commit(queue)
+    # robust: a broker that is down must not turn a committed change into an error page, nor
+    # stop the other callbacks of the same commit.
+    transaction.on_commit(queue, robust=True)
     return True

@@ -168,6 +168,9 @@ def _ooxml_kind(fileobj) -> str | None:
 
 FREESECT = 0xFFFFFFFA  # every sector number from here up marks a chain's end or a free sector
 NOSTREAM = 0xFFFFFFFF
+HEADER_DIFAT = 109  # FAT sector numbers the header itself holds
+DIR_ENTRY = 128
+TREE_MAX = 10000  # root entries looked at, at most
 
 
 def _ole_kind(fileobj) -> str | None:
@@ -183,63 +186,114 @@ def _ole_kind(fileobj) -> str | None:
     return None
 
 
+class _CompoundFile:
+    """Reads a compound file (MS-CFB) on demand, its size bounding the work: the header's fields
+    are checked against the file, and the sector allocation table (FAT) is never built — each
+    entry a chain needs is read where it lies, its FAT sector found through the DIFAT (the 109
+    numbers in the header, then the DIFAT sectors' chain). Anything inconsistent (a number
+    outside the file, a chain that loops or runs longer than the file has sectors) is a
+    ``ValueError``: not a file we accept."""
+
+    def __init__(self, fileobj):
+        self.fileobj = fileobj
+        fileobj.seek(0, os.SEEK_END)
+        size = fileobj.tell()
+        fileobj.seek(0)
+        header = fileobj.read(512)
+        if len(header) < 512 or not header.startswith(OLE_MAGIC):
+            raise ValueError("short header")
+        byte_order, shift = struct.unpack_from("<HH", header, 0x1C)
+        if byte_order != 0xFFFE or shift not in (9, 12):
+            raise ValueError("byte order or sector size")
+        self.sector_size = 1 << shift
+        self.per_sector = self.sector_size // 4
+        # The header fills the first sector; the sectors numbered from 0 follow it. A writer
+        # may leave the last one short.
+        self.sectors = max(0, -(-(size - self.sector_size) // self.sector_size))
+        self.fat_count, self.first_dir = struct.unpack_from("<II", header, 0x2C)
+        self.first_difat, self.difat_count = struct.unpack_from("<II", header, 0x44)
+        if not 0 < self.fat_count <= self.sectors:
+            raise ValueError("FAT sector count")
+        if self.first_dir >= self.sectors:
+            raise ValueError("directory outside the file")
+        if self.difat_count > self.sectors:
+            raise ValueError("DIFAT sector count")
+        self.header_difat = struct.unpack_from(f"<{HEADER_DIFAT}I", header, 0x4C)
+        self.difat_chain: list[int] = []  # the DIFAT sectors found so far, in chain order
+        self.difat_seen: set[int] = set()
+        self.dir_chain = [self.first_dir]  # the directory's sectors found so far
+        self.dir_seen = {self.first_dir}
+
+    def _u32(self, sector: int, index: int) -> int:
+        """The ``index``-th 32-bit number of sector ``sector``."""
+        if sector >= self.sectors:
+            raise ValueError("sector outside the file")
+        self.fileobj.seek((sector + 1) * self.sector_size + 4 * index)
+        raw = self.fileobj.read(4)
+        if len(raw) < 4:
+            raw = raw.ljust(4, b"\0")  # in a short last sector
+        return struct.unpack("<I", raw)[0]
+
+    def _difat_sector(self, step: int) -> int:
+        """The ``step``-th sector of the DIFAT chain (from 0), following it as far as needed."""
+        if step >= self.difat_count:
+            raise ValueError("DIFAT shorter than the FAT")
+        while len(self.difat_chain) <= step:
+            if self.difat_chain:
+                number = self._u32(self.difat_chain[-1], self.per_sector - 1)
+            else:
+                number = self.first_difat
+            if number >= self.sectors or number in self.difat_seen:
+                raise ValueError("DIFAT chain broken or looping")
+            self.difat_seen.add(number)
+            self.difat_chain.append(number)
+        return self.difat_chain[step]
+
+    def _fat_sector(self, k: int) -> int:
+        """Where the ``k``-th sector of the FAT lies."""
+        if k >= self.fat_count:
+            raise ValueError("beyond the FAT")
+        if k < HEADER_DIFAT:
+            number = self.header_difat[k]
+        else:
+            step, index = divmod(k - HEADER_DIFAT, self.per_sector - 1)
+            number = self._u32(self._difat_sector(step), index)
+        if number >= self.sectors:
+            raise ValueError("FAT sector outside the file")
+        return number
+
+    def next_sector(self, sector: int) -> int:
+        """The FAT entry of ``sector``: the next sector of its chain."""
+        k, index = divmod(sector, self.per_sector)
+        return self._u32(self._fat_sector(k), index)
+
+    def dir_entry(self, index: int) -> bytes:
+        """The ``index``-th directory entry, following the directory's chain as far as needed
+        (each sector once: a loop, or a chain longer than the file, is refused)."""
+        position, within = divmod(index * DIR_ENTRY, self.sector_size)
+        while len(self.dir_chain) <= position:
+            number = self.next_sector(self.dir_chain[-1])
+            if number >= FREESECT:
+                raise ValueError("no such directory entry")
+            if number >= self.sectors or number in self.dir_seen:
+                raise ValueError("directory chain broken or looping")
+            self.dir_seen.add(number)
+            self.dir_chain.append(number)
+        self.fileobj.seek((self.dir_chain[position] + 1) * self.sector_size + within)
+        raw = self.fileobj.read(DIR_ENTRY)
+        if len(raw) < DIR_ENTRY:
+            raise ValueError("directory entry outside the file")
+        return raw
+
+
 def _ole_root_names(fileobj) -> set[str]:
-    """The names of the entries at the root of a compound file (MS-CFB): the header, the
-    sector allocation table, then the directory's red-black tree from the root entry. Entries
-    further down (an Excel sheet embedded in a Word file) are not the file's own type."""
-    fileobj.seek(0, os.SEEK_END)
-    size = fileobj.tell()
-    fileobj.seek(0)
-    header = fileobj.read(512)
-    if len(header) < 512:
-        raise ValueError("short header")
-    shift = struct.unpack_from("<H", header, 0x1E)[0]
-    if shift not in (9, 12):
-        raise ValueError("sector size")
-    sector_size = 1 << shift
-    fat_count, first_dir = struct.unpack_from("<II", header, 0x2C)
-    first_difat, difat_count = struct.unpack_from("<II", header, 0x44)
-    max_sectors = size // sector_size + 1
-
-    def sector(number: int) -> bytes:
-        if number >= max_sectors:
-            raise ValueError("sector out of the file")
-        fileobj.seek((number + 1) * sector_size)
-        data = fileobj.read(sector_size)
-        if not data:
-            raise ValueError("sector out of the file")
-        return data.ljust(sector_size, b"\0")
-
-    per_sector = sector_size // 4
-    difat = list(struct.unpack_from("<109I", header, 0x4C))
-    number, steps = first_difat, 0
-    while number < FREESECT:
-        steps += 1
-        if steps > min(difat_count, max_sectors):
-            raise ValueError("DIFAT chain")
-        entries = struct.unpack(f"<{per_sector}I", sector(number))
-        difat += entries[:-1]
-        number = entries[-1]
-    fat_sectors = [n for n in difat if n < FREESECT][:fat_count]
-    if not fat_sectors:
-        raise ValueError("no allocation table")
-    fat: list[int] = []
-    for number in fat_sectors:
-        fat += struct.unpack(f"<{per_sector}I", sector(number))
-
-    directory = b""
-    number, steps = first_dir, 0
-    while number < FREESECT:
-        steps += 1
-        if steps > max_sectors:
-            raise ValueError("directory chain loops")
-        directory += sector(number)
-        number = fat[number]
+    """The names of the entries at the root of a compound file (MS-CFB): from the root entry,
+    its children's red-black tree. Entries further down (an Excel sheet embedded in a Word file)
+    are not the file's own type."""
+    cfb = _CompoundFile(fileobj)
 
     def entry(index: int) -> tuple[str, int, int, int, int]:
-        raw = directory[index * 128 : index * 128 + 128]
-        if len(raw) < 128:
-            raise ValueError("directory entry")
+        raw = cfb.dir_entry(index)
         length = struct.unpack_from("<H", raw, 0x40)[0]
         name = raw[: max(0, min(length, 64) - 2)].decode("utf-16-le", "replace")
         kind = raw[0x42]
@@ -255,7 +309,7 @@ def _ole_root_names(fileobj) -> set[str]:
         index = stack.pop()
         if index == NOSTREAM:
             continue
-        if index in seen or len(seen) > 10000:
+        if index in seen or len(seen) >= TREE_MAX:
             raise ValueError("directory tree loops")
         seen.add(index)
         name, _kind, left, right, _child = entry(index)

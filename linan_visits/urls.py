@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        core_views.PasswordChangeView.as_view(success_url=reverse_lazy("core:home")),
+        core_views.PasswordChangeView.as_view(success_url=reverse_lazy("core:start")),
         name="password_change",
     ),
     # One login page for everyone, with the lockout and session-expiry messages.

@@ -324,10 +324,10 @@ _BODY = re.compile(r"<body[^>]*>(?P<body>.*)</body>", re.DOTALL)
 def _slip_document(request, slip) -> str:
     """One slip laid out by the slip's own print template (issues/slip_print.html), without its
     buttons: the inside of that page's body."""
+    # Without the request: the context processors (the navigation, the unread count) would
+    # run again for every slip of the document, and the slip's page needs none of them.
     html = render_to_string(
-        "issues/slip_print.html",
-        {**slip_print_context(request, slip), "for_pdf": True},
-        request=request,
+        "issues/slip_print.html", {**slip_print_context(request, slip), "for_pdf": True}
     )
     match = _BODY.search(html)
     return match.group("body") if match else html

@@ -43,8 +43,8 @@ def test_user_changes_own_password_and_it_is_recorded(client, cadre, password):
     assert cadre.check_password("Tianmu-Shan-77")
     event = AuditEvent.objects.get(action=audit.PASSWORD_CHANGED)
     assert event.actor == cadre and event.before is None and event.after is None
-    # The session survives the change, and the home page confirms it.
-    home = client.get(response.url)
+    # The session survives the change, and the start page of the role confirms it.
+    home = client.get(response.url, follow=True)
     assert home.status_code == 200
     assert "密码已修改" in home.content.decode()
 
@@ -87,8 +87,15 @@ def test_an_initial_password_must_be_changed_before_anything_else(client, cadre,
     htmx = client.get(reverse("core:home"), headers={"HX-Request": "true"})
     assert htmx["HX-Redirect"] == reverse("password_change")
     assert client.get(reverse("password_change")).status_code == 200
+    same = client.post(
+        reverse("password_change"),
+        {"old_password": password, "new_password1": password, "new_password2": password},
+    )
+    assert "new_password2" in same.context["form"].errors  # the initial one again: refused
+    cadre.refresh_from_db()
+    assert cadre.must_change_password
 
-    client.post(
+    done = client.post(
         reverse("password_change"),
         {
             "old_password": password,
@@ -97,6 +104,7 @@ def test_an_initial_password_must_be_changed_before_anything_else(client, cadre,
         },
     )
 
+    assert done["Location"] == reverse("core:start")
     cadre.refresh_from_db()
     assert not cadre.must_change_password
     assert client.get(reverse("core:home")).status_code == 200

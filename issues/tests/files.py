@@ -24,9 +24,9 @@ def _dir_entry(name: str, kind: int, child=NOSTREAM, left=NOSTREAM, right=NOSTRE
     return entry.ljust(128, b"\0")
 
 
-def ole(*root_streams: str, nested: str = "") -> bytes:
-    """A compound file (MS-CFB, 512-byte sectors) whose root holds the named streams, and
-    optionally a storage holding ``nested`` (an object embedded in the document)."""
+def ole(*root_streams: str, nested: str = "", sector_size: int = 512) -> bytes:
+    """A compound file (MS-CFB, 512- or 4096-byte sectors) whose root holds the named streams,
+    and optionally a storage holding ``nested`` (an object embedded in the document)."""
     entries = [b""]  # the root, filled below
     names = list(root_streams)
     index = {}
@@ -47,15 +47,33 @@ def ole(*root_streams: str, nested: str = "") -> bytes:
         )
     entries[0] = _dir_entry("Root Entry", 5, child=index[names[0]] if names else NOSTREAM)
     directory = b"".join(entries)
-    directory = directory.ljust(-(-len(directory) // 512) * 512, b"\0")
-    dir_sectors = len(directory) // 512
-    fat = [FATSECT] + [i + 2 for i in range(1, dir_sectors)] + [END]
-    fat_sector = struct.pack("<128I", *(fat + [FREE] * (128 - len(fat))))
+    directory = directory.ljust(-(-len(directory) // sector_size) * sector_size, b"\0")
+    dir_sectors = len(directory) // sector_size
+    per_sector = sector_size // 4
+    # Sector 0 is the FAT; the directory follows from sector 1.
+    fat = [FATSECT] + [i + 1 for i in range(1, dir_sectors)] + [END]
+    fat_sector = struct.pack(f"<{per_sector}I", *(fat + [FREE] * (per_sector - len(fat))))
+    return ole_header(sector_size=sector_size, fat_count=1, first_dir=1) + fat_sector + directory
+
+
+def ole_header(
+    *,
+    sector_size: int = 512,
+    fat_count: int,
+    first_dir: int,
+    first_difat: int = END,
+    difat_count: int = 0,
+    difat: tuple = (0,),
+) -> bytes:
+    """The header of a compound file, padded to a sector; ``difat``: its first FAT sectors."""
+    shift, version = (12, 4) if sector_size == 4096 else (9, 3)
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
-    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-    header += struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0)
-    header += struct.pack("<109I", 0, *([FREE] * 108))
-    return header + fat_sector + directory
+    header += struct.pack("<HHHHH", 0x3E, version, 0xFFFE, shift, 6) + b"\0" * 6
+    header += struct.pack(
+        "<IIIIIIIII", 0, fat_count, first_dir, 0, 4096, END, 0, first_difat, difat_count
+    )
+    header += struct.pack("<109I", *difat, *([FREE] * (109 - len(difat))))
+    return header.ljust(sector_size, b"\0")
 
 
 def ooxml(part: str, *, content_types=True) -> bytes:

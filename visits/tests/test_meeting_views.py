@@ -127,8 +127,11 @@ def test_july_symposium_13_firms_22_problems_issued_as_one_document(
     assert [s.seq for s in slips] == list(range(1, 23))
     assert not Problem.objects.filter(status=Problem.Status.NEW).exists()
 
-    page = client.get(url("meeting_print", meeting.pk))
+    with CaptureQueriesContext(connection) as printing:
+        page = client.get(url("meeting_print", meeting.pk))
     assert page.status_code == 200
+    # One query per slip at most (the firms it was merged with); no navigation per slip.
+    assert len(printing.captured_queries) <= 22 + 12
     html = page.content.decode()
     first_slip_page = html.index('class="slip-page"')
     for slip in slips:
