@@ -6,12 +6,14 @@ Nothing here touches the database: ``issues.services.attachments`` stores what p
 """
 
 import hashlib
+import lzma
 import os
 import re
 import struct
 import unicodedata
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -116,8 +118,54 @@ def kind_label(content_type: str) -> str:
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-# The part of a package (docx, xlsx, pptx) that makes it what it is.
-OOXML_PARTS = [("docx", "word/"), ("xlsx", "xl/"), ("pptx", "ppt/")]
+# The main part of a package (docx, xlsx, pptx): what makes it what it is (lower case).
+OOXML_MAIN = {
+    "docx": "word/document.xml",
+    "xlsx": "xl/workbook.xml",
+    "pptx": "ppt/presentation.xml",
+}
+# A package declaring any of these (in [Content_Types].xml, lower case) carries macros:
+# application/vnd.ms-word.document.macroEnabled.main+xml, vnd.ms-excel.sheet.macroEnabled...,
+# vnd.ms-powerpoint.presentation.macroEnabled..., application/vnd.ms-office.vbaProject.
+MACRO_TYPES = ("macroenabled", "vnd.ms-office.vbaproject", "vnd.ms-word.vbadata")
+# Entries of a package that are programs or scripts: no Office document holds one.
+ZIP_PROGRAM_EXTENSIONS = (
+    ".exe",
+    ".dll",
+    ".com",
+    ".bat",
+    ".cmd",
+    ".js",
+    ".jse",
+    ".vbs",
+    ".vbe",
+    ".wsf",
+    ".hta",
+    ".ps1",
+    ".scr",
+    ".msi",
+    ".jar",
+    ".lnk",
+)
+ZIP_END = b"PK\x05\x06"
+ZIP64_END = b"PK\x06\x06"
+ZIP64_LOCATOR = b"PK\x06\x07"
+ZIP_CENTRAL = b"PK\x01\x02"
+ZIP_TAIL = 22 + 65_535  # the end record, and the longest comment it may carry
+ZIP_ENTRIES_MAX = 5_000  # a large workbook has a few hundred
+CONTENT_TYPES_MAX = 1024 * 1024
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,  # a compression method zipfile does not know
+    RuntimeError,  # an encrypted entry
+    OSError,
+    ValueError,
+    EOFError,
+    struct.error,
+)
 # The streams at the root of a compound file (doc, xls, ppt) that make it what it is.
 OLE_STREAMS = [
     ("doc", {"WordDocument"}),
@@ -149,21 +197,93 @@ def kind_detect(fileobj) -> str | None:
 
 
 def _ooxml_kind(fileobj) -> str | None:
-    """An Office Open XML package: a zip holding ``[Content_Types].xml`` and the part of a
-    Word, Excel or PowerPoint file. Only the zip's directory is read, nothing is unpacked."""
+    """An Office Open XML package: a zip holding ``[Content_Types].xml`` and the main part of a
+    Word, Excel or PowerPoint file — and nothing that runs: no macros (a ``vbaProject.bin``, a
+    macro-enabled content type), no programs or scripts among its entries. The zip's directory
+    is checked from its end record before it is parsed; only ``[Content_Types].xml`` is
+    unpacked, and only so far."""
     try:
+        _zip_directory_check(fileobj)
         with zipfile.ZipFile(fileobj) as package:
-            names = package.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            names = {info.filename.lower(): info for info in package.infolist()}
+            types = names.get("[content_types].xml")
+            if types is None or any(_zip_entry_unsafe(name) for name in names):
+                return None
+            with package.open(types) as handle:
+                content_types = handle.read(CONTENT_TYPES_MAX + 1)
+    except ZIP_ERRORS:
         return None
     finally:
         fileobj.seek(0)
-    if "[Content_Types].xml" not in names:
+    if len(content_types) > CONTENT_TYPES_MAX:
         return None
-    for key, prefix in OOXML_PARTS:
-        if any(name.startswith(prefix) and len(name) > len(prefix) for name in names):
-            return key
-    return None
+    declared = content_types.decode("utf-8", "replace").lower()
+    if any(marker in declared for marker in MACRO_TYPES):
+        return None
+    kinds = [key for key, part in OOXML_MAIN.items() if part in names]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def _zip_entry_unsafe(name: str) -> bool:
+    """A macro project, or a program or script, by its (lower-case) name."""
+    base = name.rsplit("/", 1)[-1]
+    return base == "vbaproject.bin" or base.endswith(ZIP_PROGRAM_EXTENSIONS)
+
+
+def _zip_directory_check(fileobj) -> None:
+    """The zip's end record (and its Zip64 record), read from the file's last 65,557 bytes as
+    ``zipfile`` will read them, must name at most ``ZIP_ENTRIES_MAX`` entries in a directory
+    that lies within the file; the directory is then walked, record by record, and must hold
+    no more entries than that. Otherwise a ``ValueError``: ``zipfile`` would build an object
+    for every entry before anything could be checked."""
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    tail_start = max(0, size - ZIP_TAIL)
+    fileobj.seek(tail_start)
+    tail = fileobj.read()
+    if tail[-22:-18] == ZIP_END and tail[-2:] == b"\0\0":
+        found = len(tail) - 22  # no comment: where zipfile looks first
+    else:
+        found = tail.rfind(ZIP_END)
+    if found < 0 or len(tail) - found < 22:
+        raise ValueError("no end of central directory")
+    _sig, disk, cd_disk, disk_entries, entries, cd_size, _offset, _comment = struct.unpack_from(
+        "<4s4H2IH", tail, found
+    )
+    end_at = tail_start + found
+    locator = tail[found - 20 : found] if found >= 20 else b""
+    if locator.startswith(ZIP64_LOCATOR):
+        # As zipfile does: the Zip64 record just before its locator replaces the counts.
+        if end_at < 20 + 56:
+            raise ValueError("Zip64 record outside the file")
+        fileobj.seek(end_at - 20 - 56)
+        record = fileobj.read(56)
+        fields = struct.unpack("<4sQ2H2I4Q", record)
+        if fields[0] != ZIP64_END:
+            raise ValueError("Zip64 record")
+        disk, cd_disk, disk_entries, entries, cd_size = fields[4:9]
+        end_at -= 20 + 56
+    if disk or cd_disk or disk_entries != entries:
+        raise ValueError("a zip over several disks")
+    if entries > ZIP_ENTRIES_MAX:
+        raise ValueError("too many entries")
+    cd_start = end_at - cd_size
+    if cd_size > size or cd_start < 0:
+        raise ValueError("central directory outside the file")
+    fileobj.seek(cd_start)
+    position, count = 0, 0
+    while position < cd_size:
+        count += 1
+        if count > ZIP_ENTRIES_MAX:
+            raise ValueError("too many entries")
+        fileobj.seek(cd_start + position)
+        record = fileobj.read(46)
+        if len(record) < 46 or not record.startswith(ZIP_CENTRAL):
+            raise ValueError("central directory record")
+        name_length, extra_length, comment_length = struct.unpack_from("<3H", record, 28)
+        position += 46 + name_length + extra_length + comment_length
+    if count != entries:
+        raise ValueError("entry count")
 
 
 FREESECT = 0xFFFFFFFA  # every sector number from here up marks a chain's end or a free sector
@@ -219,6 +339,8 @@ class _CompoundFile:
         if self.difat_count > self.sectors:
             raise ValueError("DIFAT sector count")
         self.header_difat = struct.unpack_from(f"<{HEADER_DIFAT}I", header, 0x4C)
+        if any(n >= self.sectors for n in self.header_difat[: self.fat_count]):
+            raise ValueError("FAT sector outside the file")
         self.difat_chain: list[int] = []  # the DIFAT sectors found so far, in chain order
         self.difat_seen: set[int] = set()
         self.dir_chain = [self.first_dir]  # the directory's sectors found so far

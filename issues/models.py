@@ -203,6 +203,8 @@ class Problem(TimeStampedModel):
         related_name="+",
     )
     supervision_note = models.TextField(_("why it is listed"), blank=True)
+    # Set by the portal's form when it is shown: the same form sent twice records one problem.
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("problem")

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -39,9 +41,13 @@ class ProblemSubmitForm(BootstrapFormMixin, forms.Form):
         help_text=_("What is the difficulty, since when, and what you have tried or asked for."),
     )
     attachments = MultipleFileField(label=_("Files (optional)"), required=False)
+    # A new value each time the form is shown: the same form sent twice records one problem.
+    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("client_token", uuid.uuid4())
         self.fields["attachments"].help_text = _(
             "%(accepted)s Up to %(count)d files, each at most %(size)s."
         ) % {

@@ -36,9 +36,11 @@ class Progress:
     tone: str  # a Bootstrap colour for the badge
     unit: str = ""
     deadline: datetime.date | None = None
-    slip: Slip | None = None  # the problem's own live slip
+    slip: Slip | None = None  # the live slip handling it (a merged problem's: the other's)
     rating_due: bool = False
     reply_shown: bool = False  # the reply the office fed back may be read
+    merged: bool = False  # handled as the same problem raised by others: theirs to rate
+    decided: Problem | None = None  # the problem whose direct answer or refusal is shown
 
 
 def problem_progress(problem: Problem) -> Progress:
@@ -46,15 +48,11 @@ def problem_progress(problem: Problem) -> Progress:
     if problem.status == P.NEW:
         return Progress(_("Received, awaiting sorting"), "secondary")
     if problem.status == P.ANSWERED:
-        return Progress(_("Answered directly"), "success")
+        return Progress(_("Answered directly"), "success", decided=problem)
     if problem.status == P.DECLINED:
-        return Progress(_("Not accepted"), "dark")
+        return Progress(_("Not accepted"), "dark", decided=problem)
     if problem.status == P.MERGED:
-        slip = problem_live_slip(problem.duplicate_of)
-        progress = Progress(_("Handled together with the same problem raised by others"), "info")
-        if slip is not None and slip.status not in {S.CLOSED, S.FED_BACK}:
-            progress.unit, progress.deadline = slip.lead_unit.name, slip.deadline
-        return progress
+        return _merged_progress(problem.duplicate_of)
     slip = problem_live_slip(problem)
     if slip is None:
         return Progress(_("Assigned"), "primary")
@@ -80,6 +78,31 @@ def problem_progress(problem: Problem) -> Progress:
     return Progress(_("Assigned"), "primary", unit, slip.deadline, slip)
 
 
+def _merged_progress(canonical: Problem | None) -> Progress:
+    """A problem merged into the same one raised by others reads as that one's handling: its
+    unit and deadline, its reply once fed back, its direct answer. Never a rating: that is the
+    other firm's."""
+    progress = Progress(
+        _("Handled together with the same problem raised by others"), "info", merged=True
+    )
+    if canonical is None:
+        return progress
+    if canonical.status in {P.ANSWERED, P.DECLINED}:
+        progress.decided = canonical
+        return progress
+    slip = problem_live_slip(canonical)
+    if slip is None:
+        return progress
+    progress.unit, progress.slip = slip.lead_unit.name, slip
+    if slip.status in {S.FED_BACK, S.CLOSED}:
+        progress.label = _("Replied, handled together with the same problem raised by others")
+        progress.tone = "success"
+        progress.reply_shown = True
+    else:
+        progress.deadline = slip.deadline
+    return progress
+
+
 @dataclass
 class Step:
     when: datetime.datetime
@@ -103,7 +126,38 @@ FIRM_STEPS = {
 
 
 def problem_history(problem: Problem) -> list[Step]:
+    """The steps meant for the firm. A merged problem's are, after its own receipt, those of
+    the problem it joined (without that firm's receipt or the words of its rating)."""
     steps = [_received(problem)]
+    canonical = problem.duplicate_of if problem.status == P.MERGED else None
+    steps += _slip_steps(canonical or problem, others=canonical is not None)
+    for decided in [problem, canonical]:
+        if (
+            decided is not None
+            and decided.decided_at
+            and decided.status in {P.ANSWERED, P.DECLINED}
+        ):
+            steps.append(
+                Step(
+                    decided.decided_at,
+                    _("Answered directly by the activity office")
+                    if decided.status == P.ANSWERED
+                    else _("Not accepted by the activity office"),
+                    text=decided.decision_note,
+                )
+            )
+    if problem.decided_at and problem.status == P.MERGED:
+        steps.append(
+            Step(problem.decided_at, _("Handled together with the same problem raised by others"))
+        )
+    steps.sort(key=lambda step: step.when)
+    return steps
+
+
+def _slip_steps(problem: Problem, *, others: bool) -> list[Step]:
+    """The firm's steps of the problem's slips; ``others``: the problem is another firm's (one
+    merged problem joined it), so its rating is told without that firm's words."""
+    steps = []
     outcomes = dict(Slip.Outcome.choices)
     ratings = dict(Slip.Rating.choices)
     replies: dict[int, SlipEvent] = {}
@@ -159,37 +213,27 @@ def problem_history(problem: Problem) -> list[Step]:
             steps.append(
                 Step(
                     event.created_at,
-                    _("Rated, and closed"),
-                    text=event.text,
+                    _("Rated by the other firm, and closed") if others else _("Rated, and closed"),
+                    text="" if others else event.text,
                     note=ratings.get(data.get("rating"), ""),
                 )
             )
         elif event.action == "rate_reopen":
+            title = (
+                _("Rated dissatisfied by the other firm: reopened, %(unit)s handles it again")
+                if others
+                else _("Rated dissatisfied: reopened, %(unit)s handles it again")
+            )
             steps.append(
                 Step(
                     event.created_at,
-                    _("Rated dissatisfied: reopened, %(unit)s handles it again") % {"unit": lead},
-                    text=event.text,
+                    title % {"unit": lead},
+                    text="" if others else event.text,
                     note=ratings[Slip.Rating.DISSATISFIED],
                 )
             )
         elif event.action == "close_unrated":
             steps.append(Step(event.created_at, _("Closed without a rating")))
-    if problem.decided_at and problem.status in {P.ANSWERED, P.DECLINED}:
-        steps.append(
-            Step(
-                problem.decided_at,
-                _("Answered directly by the activity office")
-                if problem.status == P.ANSWERED
-                else _("Not accepted by the activity office"),
-                text=problem.decision_note,
-            )
-        )
-    elif problem.decided_at and problem.status == P.MERGED:
-        steps.append(
-            Step(problem.decided_at, _("Handled together with the same problem raised by others"))
-        )
-    steps.sort(key=lambda step: step.when)
     return steps
 
 

@@ -75,6 +75,7 @@ class PortalProblemCreateView(PortalMixin, View):
                     description=data["description"],
                     uploads=data["attachments"],
                     ip_address=client_ip(request),
+                    client_token=data.get("client_token"),
                 )
             except ValidationError as exc:
                 add_errors(form, exc)

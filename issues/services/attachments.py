@@ -1,8 +1,11 @@
 """Writes for attachments, and a firm's online submission (诉求): the problem and its files
 stand or fall together."""
 
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.models import User
 from core.services import audit_record
@@ -41,7 +44,7 @@ def attachment_store(
                 "name": attachment.name,
                 "size": attachment.size,
                 "sha256": attachment.sha256,
-                "type": attachment.content_type,
+                "content_type": attachment.content_type,
             },
             ip_address=ip_address,
         )
@@ -51,6 +54,18 @@ def attachment_store(
     return attachment
 
 
+def _by_token(client_token: uuid.UUID | None) -> Problem | None:
+    if client_token is None:
+        return None
+    return Problem.objects.filter(client_token=client_token).first()
+
+
+def _already_sent(problem: Problem, enterprise) -> Problem:
+    if problem.enterprise_id != enterprise.pk:
+        raise ValidationError(_("This form has expired; open it again."))
+    return problem
+
+
 def problem_submit(
     *,
     user: User,
@@ -58,13 +73,20 @@ def problem_submit(
     description: str,
     uploads: list,
     ip_address: str | None = None,
+    client_token: uuid.UUID | None = None,
 ) -> Problem:
     """A firm's user raises a problem of the firm online, with its files. Every file is checked first; any
     bad one (or any failure while saving) leaves nothing behind: no problem, no row, no file.
-    The problem waits in the office's sorting inbox like any other."""
+    The problem waits in the office's sorting inbox like any other.
+
+    ``client_token`` comes with the form: the same form sent again (a double click, a page
+    reloaded) returns the problem it recorded, and records nothing more."""
     enterprise = firm_of(user)
     if enterprise is None or not user.has_perm("core.submit_requests"):
         raise PermissionDenied
+    existing = _by_token(client_token)
+    if existing is not None:
+        return _already_sent(existing, enterprise)
     try:
         checked = attachments_check(uploads)
     except ValidationError as exc:
@@ -80,14 +102,19 @@ def problem_submit(
                 urgency=Urgency.NORMAL,
                 raised_by=user,
                 ip_address=ip_address,
+                client_token=client_token,
             )
             for item in checked:
                 attachment = attachment_store(
                     problem=problem, checked=item, actor=user, ip_address=ip_address
                 )
                 stored.append(attachment.file.name)
-    except Exception:
+    except Exception as exc:
         for name in stored:
             private_storage().delete(name)
-        raise
+        # The same form sent twice at once: the other request recorded it.
+        existing = _by_token(client_token) if isinstance(exc, IntegrityError) else None
+        if existing is None:
+            raise
+        return _already_sent(existing, enterprise)
     return problem

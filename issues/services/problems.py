@@ -1,6 +1,7 @@
 """Writes for problems. Other apps (visits, later the portal) raise problems only through here."""
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,8 +28,11 @@ def problem_create(
     raised_at: datetime.datetime | None = None,
     met_face_to_face: bool = False,
     ip_address: str | None = None,
+    client_token: uuid.UUID | None = None,
 ) -> Problem:
-    """Record one problem a firm raised; it waits in the office's sorting inbox."""
+    """Record one problem a firm raised; it waits in the office's sorting inbox.
+    ``client_token`` (the portal's form) is unique: a second problem with it is refused by the
+    database (``IntegrityError``)."""
     problem = Problem(
         enterprise=enterprise,
         channel=channel,
@@ -37,10 +41,11 @@ def problem_create(
         urgency=urgency,
         raised_by=raised_by,
         met_face_to_face=met_face_to_face,
+        client_token=client_token,
     )
     if raised_at is not None:
         problem.raised_at = raised_at
-    problem.full_clean()
+    problem.full_clean(validate_unique=False)  # a repeated token: the database says so
     problem.save()
     audit_record(
         actor=raised_by,
@@ -174,6 +179,7 @@ def problem_merge(
         after={"into": target.pk},
         ip_address=ip_address,
     )
+    firm_notices.problem_merged(locked)
     return locked
 
 

@@ -76,14 +76,16 @@ def ole_header(
     return header.ljust(sector_size, b"\0")
 
 
-def ooxml(part: str, *, content_types=True) -> bytes:
-    """A zip package: ``[Content_Types].xml`` and ``part`` (e.g. word/document.xml)."""
+def ooxml(*parts: str, content_types=True, types: str = '<?xml version="1.0"?><Types/>') -> bytes:
+    """A zip package: ``[Content_Types].xml`` (saying ``types``) and ``parts`` (e.g.
+    word/document.xml)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as package:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
         if content_types:
-            package.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+            package.writestr("[Content_Types].xml", types)
         package.writestr("_rels/.rels", "<Relationships/>")
-        package.writestr(part, "<document/>")
+        for part in parts:
+            package.writestr(part, "<document/>")
     return out.getvalue()
 
 

@@ -228,6 +228,21 @@ def test_a_stored_file_gets_a_random_name_in_private_storage(firm, firm_user, pr
     assert event.after["sha256"] == attachment.sha256
 
 
+def test_the_audit_page_names_every_detail_of_a_stored_file(firm, firm_user):
+    from core.audit import describe_changes
+
+    problem = new_problem(firm, firm_user)
+    attachment_store(
+        problem=problem, checked=attachment_check(upload("a.pdf", PDF)), actor=firm_user
+    )
+
+    event = AuditEvent.objects.get(action=audit.ATTACHMENT_ADDED)
+    rows = {row["label"]: row["after"] for row in describe_changes(event)}
+    assert rows[str(Attachment._meta.get_field("content_type").verbose_name)] == "application/pdf"
+    assert str(Attachment._meta.get_field("name").verbose_name) in rows
+    assert not {"type", "content_type", "name", "size"} & set(rows)  # no raw key shown
+
+
 def test_private_files_have_no_url(firm, firm_user):
     problem = new_problem(firm, firm_user)
     attachment = attachment_store(

@@ -263,3 +263,189 @@ def test_other_firms_users_are_told_nothing(
 
     assert notices() == []
     assert sms_outbox == []
+
+
+# --- A problem merged into another firm's ----------------------------------------------------
+
+
+@pytest.fixture
+def duplicate(other_firm, other_firm_user, office):
+    """Firm B's problem, the same as firm A's (the slip's): merged into it."""
+    return new_problem(other_firm, office, description="乙方：同样需要变压器增容，内部勿外传")
+
+
+def merge(duplicate, into, office):
+    from issues.services import problem_merge
+
+    return problem_merge(problem=duplicate, into=into, actor=office)
+
+
+def notices_of(user, kind=None):
+    return [n for n in notices(kind) if n.recipient == user]
+
+
+def test_a_merge_tells_the_duplicates_firm_who_handles_it(
+    firm_user,
+    other_firm_user,
+    duplicate,
+    slip,
+    lead_unit,
+    office,
+    sms_outbox,
+    django_capture_on_commit_callbacks,
+):
+    Notification.objects.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        merge(duplicate, slip.problem, office)
+
+    [row] = notices("firm_merged")
+    assert row.recipient == other_firm_user
+    assert row.title == gettext(
+        "Your problem is handled together with the same problem raised by others, reference %(ref)s"
+    ) % {"ref": duplicate.reference}
+    assert lead_unit.name in row.body and slip.deadline.isoformat() in row.body
+    assert slip.problem.description[:10] not in row.body  # firm A's words are not told to B
+    assert row.url == portal_url(duplicate)
+    assert [mobile for mobile, _text in sms_outbox] == ["13900000002"]
+
+
+def test_a_merge_before_the_assignment_says_the_unit_will_follow(
+    other_firm_user, duplicate, problem, office
+):
+    merge(duplicate, problem, office)
+
+    [row] = notices("firm_merged")
+    assert gettext("You will be told which unit handles it.") in row.body
+
+
+def test_the_duplicates_firm_is_told_of_the_handling_as_its_own(
+    firm_user,
+    other_firm_user,
+    duplicate,
+    problem,
+    batch,
+    lead_unit,
+    lead,
+    office,
+    third_unit,
+    sms_outbox,
+    django_capture_on_commit_callbacks,
+):
+    from issues.services import slip_request_return, slip_return_decide
+
+    merge(duplicate, problem, office)
+    with django_capture_on_commit_callbacks(execute=True):
+        slip = slip_issue(
+            problem=problem,
+            batch=batch,
+            lead_unit=lead_unit,
+            co_units=[],
+            requirement="请办理",
+            days=5,
+            actor=office,
+        )
+
+    [mine] = notices_of(firm_user, "firm_assigned")
+    [theirs] = notices_of(other_firm_user, "firm_assigned")
+    assert theirs.title == mine.title  # the unit and the deadline
+    assert duplicate.reference in theirs.body and problem.reference not in theirs.body
+    assert "乙方" in theirs.body and "乙方" not in mine.body  # each its own words
+    assert theirs.url == portal_url(duplicate)
+    assert sorted(mobile for mobile, _text in sms_outbox) == ["13900000001", "13900000002"]
+
+    slip = slip_request_return(slip=slip, actor=lead, reason="不是本单位的")
+    slip_return_decide(slip=slip, actor=office, approve=True, reassign_to=third_unit)
+    reassigned = notices_of(other_firm_user, "firm_assigned")
+    assert len(reassigned) == 2 and third_unit.name in reassigned[-1].title
+
+
+def test_the_duplicates_firm_reads_the_reply_but_is_not_asked_to_rate(
+    firm_user, other_firm_user, duplicate, slip, lead, office
+):
+    merge(duplicate, slip.problem, office)
+    slip = reach(slip, S.REPLIED, lead=lead, office=office)
+
+    slip_feed_back(slip=slip, actor=office, method="phone", note="内部：电话已告知")
+
+    [theirs] = notices_of(other_firm_user, "firm_replied")
+    assert theirs.title == gettext("Your problem has been answered, reference %(ref)s") % {
+        "ref": duplicate.reference
+    }
+    assert slip.reply_text in theirs.body and "内部" not in theirs.body
+    [mine] = notices_of(firm_user, "firm_replied")
+    assert mine.title == gettext(
+        "Your problem has been answered: please rate the result, reference %(ref)s"
+    ) % {"ref": slip.problem.reference}
+
+
+@pytest.mark.parametrize(
+    "rating, comment, status",
+    [("satisfied", "", S.CLOSED), ("dissatisfied", "甲方：仍未通电", S.REOPENED)],
+)
+def test_the_duplicates_firm_is_told_the_outcome_of_the_rating_without_its_words(
+    rating, comment, status, firm_user, other_firm_user, duplicate, slip, lead, office, lead_unit
+):
+    merge(duplicate, slip.problem, office)
+    slip = reach(slip, S.FED_BACK, lead=lead, office=office)
+
+    slip = slip_rate(slip=slip, actor=firm_user, rating=rating, comment=comment, by_firm=True)
+
+    assert notices_of(firm_user, "firm_rated") == []  # the one who rated knows
+    [theirs] = notices_of(other_firm_user, "firm_rated")
+    assert duplicate.reference in theirs.title
+    if status == S.REOPENED:
+        assert lead_unit.name in theirs.title
+    assert theirs.body == ""
+
+
+def test_the_duplicates_firm_is_told_of_a_close_without_rating(
+    other_firm_user, duplicate, slip, lead, office
+):
+    merge(duplicate, slip.problem, office)
+    slip = reach(slip, S.FED_BACK, lead=lead, office=office)
+
+    slip_close_unrated(slip=slip, days=5)
+
+    [row] = notices_of(other_firm_user, "firm_closed")
+    assert row.title == gettext("Your problem is closed, reference %(ref)s") % {
+        "ref": duplicate.reference
+    }
+
+
+def test_a_direct_answer_is_told_to_the_duplicates_firm(
+    other_firm_user, duplicate, problem, office
+):
+    merge(duplicate, problem, office)
+
+    problem_answer(problem=problem, actor=office, answer="请按技改补助办法申报。")
+
+    [row] = notices_of(other_firm_user, "firm_decided")
+    assert duplicate.reference in row.title and row.body == "请按技改补助办法申报。"
+
+
+def test_a_firm_whose_own_problems_were_merged_is_told_once(
+    firm,
+    firm_user,
+    problem,
+    batch,
+    lead_unit,
+    office,
+    sms_outbox,
+    django_capture_on_commit_callbacks,
+):
+    merge(new_problem(firm, office, description="又报了一次"), problem, office)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        slip_issue(
+            problem=problem,
+            batch=batch,
+            lead_unit=lead_unit,
+            co_units=[],
+            requirement="请办理",
+            days=5,
+            actor=office,
+        )
+
+    assert len(notices_of(firm_user, "firm_assigned")) == 1
+    assert sms_outbox == [(MOBILE_A, sms_outbox[0][1])]

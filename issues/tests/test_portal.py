@@ -296,6 +296,111 @@ def test_a_merged_problem_reads_as_handled_together(client, firm, other_firm, fi
     assert "乙方" not in response.text
 
 
+@pytest.fixture
+def merged(other_firm, office, slip):
+    """Firm B's problem merged into firm A's, which has the slip."""
+    from issues.services import problem_merge
+
+    duplicate = new_problem(other_firm, office, description="乙方：同样需要变压器增容")
+    return problem_merge(problem=duplicate, into=slip.problem, actor=office)
+
+
+def test_a_merged_problem_shows_the_unit_and_deadline_of_the_one_it_joined(
+    client, other_firm_user, merged, slip, lead, office, lead_unit
+):
+    reach(slip, S.SIGNED, lead=lead, office=office)
+
+    response = as_user(client, other_firm_user).get(url("problem_detail", merged.pk))
+
+    progress = response.context["progress"]
+    assert (progress.unit, progress.deadline) == (lead_unit.name, slip.deadline)
+    assert progress.merged and not progress.rating_due
+    titles = [step.title for step in response.context["history"]]
+    assert gettext("%(unit)s signed for it and is handling it") % {"unit": lead_unit.name} in titles
+    assert slip.problem.description not in response.text  # firm A's words stay with firm A
+    assert slip.requirement not in response.text
+    assert (
+        escape(
+            gettext(
+                "Your problem is handled together with the same problem raised by another firm: its "
+                "handling is shown here, and that firm rates the result."
+            )
+        )
+        in response.text
+    )
+
+
+def test_a_merged_problem_shows_the_reply_once_fed_back_without_a_rating_form(
+    client, other_firm_user, merged, slip, lead, office
+):
+    slip = reach(slip, S.REPLIED, lead=lead, office=office)
+    before = as_user(client, other_firm_user).get(url("problem_detail", merged.pk))
+    assert TEXTS["reply"] not in before.text
+
+    slip_feed_back(slip=slip, actor=office, method="phone", note="电话告知企业")
+    response = client.get(url("problem_detail", merged.pk))
+
+    assert response.context["progress"].reply_shown
+    assert TEXTS["reply"] in response.text
+    assert response.context["rate_form"] is None
+    assert url("problem_rate", merged.pk) not in response.text
+    assert response.context["history"][-1].text == TEXTS["reply"]
+    home = client.get(url("home"))
+    assert [progress.rating_due for _problem, progress in home.context["rows"]] == [False]
+
+
+def test_a_merged_firm_cannot_rate(client, other_firm_user, merged, slip, lead, office):
+    slip = fed_back(slip, lead, office)
+    as_user(client, other_firm_user)
+
+    own = client.post(url("problem_rate", merged.pk), {"rating": "satisfied"})
+    theirs = client.post(url("problem_rate", slip.problem_id), {"rating": "satisfied"})
+
+    assert own.status_code == 302
+    assert gettext("This problem is not waiting for your rating now.") in messages_of(own)
+    assert theirs.status_code == 404
+    slip.refresh_from_db()
+    assert slip.status == S.FED_BACK and not slip.rating
+
+
+def test_a_merged_problem_shows_the_outcome_but_not_the_other_firms_rating(
+    client, firm_user, other_firm_user, merged, slip, lead, office
+):
+    from issues.services import slip_rate
+
+    slip = fed_back(slip, lead, office)
+    slip_rate(
+        slip=slip, actor=firm_user, rating="dissatisfied", comment="甲方：仍未通电", by_firm=True
+    )
+
+    response = as_user(client, other_firm_user).get(url("problem_detail", merged.pk))
+
+    assert "甲方：仍未通电" not in response.text
+    assert response.context["progress"].deadline is not None  # handled again, by a new date
+    assert response.context["history"][-1].title == gettext(
+        "Rated dissatisfied by the other firm: reopened, %(unit)s handles it again"
+    ) % {"unit": slip.lead_unit.name}
+
+
+def test_a_problem_merged_into_one_answered_directly_shows_the_answer(
+    client, firm, other_firm, other_firm_user, office
+):
+    from issues.services import problem_merge
+
+    canonical = new_problem(firm, office, description="政策咨询")
+    duplicate = problem_merge(
+        problem=new_problem(other_firm, office, description="同样的政策咨询"),
+        into=canonical,
+        actor=office,
+    )
+    problem_answer(problem=canonical, actor=office, answer="请按技改补助办法第五条申报。")
+
+    response = as_user(client, other_firm_user).get(url("problem_detail", duplicate.pk))
+
+    assert "请按技改补助办法第五条申报。" in response.text
+    assert response.context["progress"].decided == canonical
+
+
 # --- Raising a problem online ----------------------------------------------------------------
 
 
@@ -349,6 +454,116 @@ def test_the_form_page_offers_several_files(client, firm_user):
     assert response.status_code == 200
     assert 'type="file"' in response.text and "multiple" in response.text
     assert 'enctype="multipart/form-data"' in response.text
+
+
+def form_token(client) -> str:
+    """The one-time value the form page carries, as a browser would send it back."""
+    import re
+
+    response = client.get(url("problem_create"))
+    return re.search(r'name="client_token" value="([0-9a-f-]{36})"', response.text).group(1)
+
+
+def test_the_form_sent_twice_records_one_problem(
+    client, firm_user, private_media, sms_outbox, django_capture_on_commit_callbacks
+):
+    from core.models import Notification
+
+    as_user(client, firm_user)
+    token = form_token(client)
+    assert form_token(client) != token  # a new one each time the form is shown
+
+    def send():
+        return client.post(
+            url("problem_create"),
+            {
+                "category": "energy",
+                "description": "新厂区需要双回路供电。",
+                "attachments": [upload("供电申请.pdf", PDF)],
+                "client_token": token,
+            },
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = send()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = send()  # a double click on 提交
+
+    problem = Problem.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == url("problem_detail", problem.pk)
+    assert problem.attachments.count() == 1
+    assert len(_stored_files(private_media)) == 1
+    assert AuditEvent.objects.filter(action=audit.PROBLEM_CREATED).count() == 1
+    assert Notification.objects.filter(kind="firm_received").count() == 1
+    assert len(sms_outbox) == 1
+
+
+def test_two_forms_record_two_problems(client, firm_user):
+    as_user(client, firm_user)
+    for _n in range(2):
+        client.post(
+            url("problem_create"),
+            {"category": "policy", "description": "政策咨询", "client_token": form_token(client)},
+        )
+
+    assert Problem.objects.count() == 2
+
+
+def test_another_firms_form_token_is_refused(client, firm_user, other_firm_user):
+    as_user(client, other_firm_user)
+    token = form_token(client)
+    client.post(
+        url("problem_create"), {"category": "policy", "description": "乙方", "client_token": token}
+    )
+    theirs = Problem.objects.get()
+
+    response = as_user(client, firm_user).post(
+        url("problem_create"), {"category": "policy", "description": "甲方", "client_token": token}
+    )
+
+    assert response.status_code == 400
+    assert Problem.objects.get() == theirs
+    assert gettext("This form has expired; open it again.") in response.text
+
+
+def test_the_form_sent_twice_at_once_records_one_problem(firm_user, private_media, monkeypatch):
+    """The second request looked before the first had saved: the database refuses the second
+    problem, and the first is returned with its files; nothing of the second is kept."""
+    import uuid
+
+    from issues.services import attachments as service
+    from issues.services import problem_submit
+
+    token = uuid.uuid4()
+    first = problem_submit(
+        user=firm_user,
+        category="land",
+        description="用地",
+        uploads=[upload("a.pdf", PDF)],
+        client_token=token,
+    )
+    real = service._by_token
+    looked = []
+
+    def by_token_after_the_insert(value):
+        looked.append(value)
+        return real(value) if len(looked) > 1 else None
+
+    monkeypatch.setattr(service, "_by_token", by_token_after_the_insert)
+
+    again = problem_submit(
+        user=firm_user,
+        category="land",
+        description="用地",
+        uploads=[upload("a.pdf", PDF)],
+        client_token=token,
+    )
+
+    assert again == first
+    assert Problem.objects.count() == 1
+    assert Attachment.objects.count() == 1
+    assert len(_stored_files(private_media)) == 1
 
 
 def _stored_files(root) -> list:
