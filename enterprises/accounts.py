@@ -9,11 +9,13 @@ in the audit log, the log, or an error report (``sensitive_variables``).
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -24,7 +26,7 @@ from core.services import audit_record, snapshot
 
 from . import audit
 from .codes import credit_code_error, is_mobile
-from .models import Enterprise, FirmRegistration, FirmUser
+from .models import Enterprise, FirmRegistration, FirmUser, FormToken
 
 # Hashing a password costs about 0.2 s with the production hasher: a hundred accounts take
 # some twenty seconds, about what one request should be asked to do.
@@ -36,6 +38,54 @@ _LOWER = "abcdefghijkmnpqrstuvwxyz"
 _DIGITS = "23456789"
 
 
+# How long a form's one-time token is remembered: long enough for the back button.
+FORM_TOKEN_DAYS = 1
+
+
+class FormAlreadySent(Exception):
+    """The form with this one-time token was sent before and made its accounts (or initial
+    password) then; this request made nothing."""
+
+    def __init__(self, token: str):
+        super().__init__(token)
+        self.token = token
+
+
+def form_token_claim(token: str) -> None:
+    """Record a form's one-time token inside the transaction that acts on it; raise
+    ``FormAlreadySent`` when it is recorded already. A second request with the same token
+    waits at the unique index for the first transaction: if that one commits, the second
+    finds the token; if it rolls back (the form had an error), the second goes ahead. An empty
+    token (a caller other than a form) claims nothing."""
+    if not token:
+        return
+    try:
+        with transaction.atomic():
+            FormToken.objects.create(token=token)
+    except IntegrityError as exc:
+        raise FormAlreadySent(token) from exc
+    cutoff = timezone.now() - timedelta(days=FORM_TOKEN_DAYS)
+    transaction.on_commit(lambda: FormToken.objects.filter(created_at__lt=cutoff).delete())
+
+
+def conflict_error() -> ValidationError:
+    """What a unique constraint hit by two requests at the same moment becomes."""
+    return ValidationError(
+        _(
+            "Another request changed this firm's accounts at the same moment, so nothing was "
+            "made. Open the firm's file and try again."
+        ),
+        code="conflict",
+    )
+
+
+def enterprise_lock(enterprise: Enterprise) -> Enterprise:
+    """The firm's row, locked until the end of the transaction: whoever makes or links a
+    firm's accounts takes it first, so two of them never pick the same user name or make the
+    firm's unit twice."""
+    return Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+
+
 @dataclass
 class IssuedAccount:
     """An account and its initial password, handed to the page that shows it once."""
@@ -43,16 +93,6 @@ class IssuedAccount:
     enterprise: Enterprise
     user: User
     password: str = field(repr=False)
-
-    def row(self) -> dict:
-        return {
-            "firm": self.enterprise.name,
-            "credit_code": self.enterprise.credit_code,
-            "name": self.user.name,
-            "mobile": self.user.mobile,
-            "username": self.user.username,
-            "password": self.password,
-        }
 
 
 @sensitive_variables("password")
@@ -173,11 +213,12 @@ def _account_make(
         actor=actor,
         action=audit.ACCOUNT_CREATED,
         obj=user,
+        # Keys the audit page labels (the user's fields): the unit is the firm's.
         after={
             "username": user.username,
             "name": user.name,
             "mobile": user.mobile,
-            "enterprise": enterprise.name,
+            "unit": user.unit.name,
         },
         ip_address=ip_address,
     )
@@ -186,15 +227,27 @@ def _account_make(
 
 @transaction.atomic
 def firm_account_create(
-    *, enterprise: Enterprise, name: str, mobile: str, actor: User, ip_address: str | None
+    *,
+    enterprise: Enterprise,
+    name: str,
+    mobile: str,
+    actor: User,
+    ip_address: str | None,
+    once: str = "",
 ) -> IssuedAccount:
     """One more account for a firm, for a named person, with an initial password to change at
-    the first login."""
+    the first login. ``once`` is the form's one-time token (``form_token_claim``)."""
     if not name.strip():
         raise ValidationError({"name": _("Give the name of the person who will use it.")})
-    return _account_make(
-        enterprise=enterprise, name=name, mobile=mobile, actor=actor, ip_address=ip_address
-    )
+    form_token_claim(once)
+    enterprise = enterprise_lock(enterprise)
+    try:
+        with transaction.atomic():
+            return _account_make(
+                enterprise=enterprise, name=name, mobile=mobile, actor=actor, ip_address=ip_address
+            )
+    except IntegrityError as exc:
+        raise conflict_error() from exc
 
 
 @dataclass
@@ -284,11 +337,13 @@ class BulkResult:
 @sensitive_variables("issued")
 @transaction.atomic
 def firm_accounts_create_bulk(
-    *, credit_codes: list[str], actor: User, ip_address: str | None
+    *, credit_codes: list[str], actor: User, ip_address: str | None, once: str = ""
 ) -> BulkResult:
     """One account for each listed firm that has none, for its contact person (or, without
     one, in the firm's name) with the contact phone when it is a mobile. All or nothing: a
-    wrong code or a row that fails validation leaves no account made."""
+    wrong code or a row that fails validation leaves no account made. ``once`` is the form's
+    one-time token (``form_token_claim``)."""
+    form_token_claim(once)
     # Lock the firms first, so two offices sending the same list cannot both make accounts.
     list(
         Enterprise.objects.select_for_update()
@@ -304,15 +359,18 @@ def firm_accounts_create_bulk(
     for firm in plan.create:
         name, mobile = firm_contact_for_account(firm)
         try:
-            issued.append(
-                _account_make(
-                    enterprise=firm,
-                    name=name,
-                    mobile=mobile,
-                    actor=actor,
-                    ip_address=ip_address,
+            with transaction.atomic():
+                issued.append(
+                    _account_make(
+                        enterprise=firm,
+                        name=name,
+                        mobile=mobile,
+                        actor=actor,
+                        ip_address=ip_address,
+                    )
                 )
-            )
+        except IntegrityError as exc:
+            raise conflict_error() from exc
         except ValidationError as exc:
             raise ValidationError(
                 _("%(firm)s: %(error)s (no account was made)")
@@ -324,10 +382,12 @@ def firm_accounts_create_bulk(
 
 @transaction.atomic
 def firm_account_password_reset(
-    *, account: FirmUser, actor: User, ip_address: str | None
+    *, account: FirmUser, actor: User, ip_address: str | None, once: str = ""
 ) -> IssuedAccount:
     """A new initial password, to be changed again at the next login. The old one stops
-    working at once, and so do the account's open sessions."""
+    working at once, and so do the account's open sessions. ``once`` is the form's one-time
+    token (``form_token_claim``): sent twice, the form makes one password, not two."""
+    form_token_claim(once)
     user = User.objects.select_for_update().get(pk=account.user_id)
     password = initial_password_make(user)
     user.set_password(password)
@@ -337,7 +397,7 @@ def firm_account_password_reset(
         actor=actor,
         action=audit.ACCOUNT_PASSWORD_RESET,
         obj=user,
-        after={"username": user.username, "enterprise": account.enterprise.name},
+        after={"username": user.username, "unit": user.unit.name},
         ip_address=ip_address,
     )
     return IssuedAccount(enterprise=account.enterprise, user=user, password=password)

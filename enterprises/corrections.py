@@ -54,6 +54,7 @@ def contact_correction_propose(
         "contact_phone": phone_normalise(contact_phone),
         "address": address.strip(),
     }
+    _required_check(proposed, enterprise)
     correction = ContactCorrection(
         enterprise=enterprise,
         proposed_by=proposed_by,
@@ -77,6 +78,22 @@ def contact_correction_propose(
         ip_address=ip_address,
     )
     return correction
+
+
+def _required_check(proposed: dict, enterprise: Enterprise) -> None:
+    """A correction corrects: the office must still be able to reach the firm. A contact
+    person and a phone are required; the address may stay as it is, not be blanked."""
+    errors = {}
+    if not proposed["contact_person"]:
+        errors["contact_person"] = _("Give the contact person.")
+    if not proposed["contact_phone"]:
+        errors["contact_phone"] = _("Give the contact phone.")
+    if not proposed["address"] and enterprise.address:
+        errors["address"] = _("The file has an address: correct it rather than leave it empty.")
+    if errors:
+        raise ValidationError(
+            {name: ValidationError(message, code="required") for name, message in errors.items()}
+        )
 
 
 def _notify_proposer(correction: ContactCorrection, title: str) -> None:

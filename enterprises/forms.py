@@ -1,3 +1,6 @@
+import re
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -84,7 +87,31 @@ def form_errors_add(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-class FirmAccountForm(BootstrapFormMixin, forms.Form):
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+class OnceFormMixin(forms.Form):
+    """A hidden one-time token, new each time the form is opened: the service that acts on the
+    form records it (``accounts.form_token_claim``), so the same form sent twice acts once."""
+
+    once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["once"].initial = secrets.token_urlsafe(16)
+
+    def clean(self):
+        data = super().clean()
+        if not _TOKEN.fullmatch(data.get("once") or ""):
+            raise forms.ValidationError(
+                _("This page is out of date: open it again and send it from there."),
+                code="once",
+            )
+        return data
+
+
+class FirmAccountForm(OnceFormMixin, BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("Name of the person who will use it"), max_length=50)
     mobile = forms.CharField(
         label=_("Mobile number"),
@@ -100,7 +127,7 @@ class FirmAccountForm(BootstrapFormMixin, forms.Form):
         return {"name": enterprise.contact_person, "mobile": mobile}
 
 
-class BulkAccountsForm(BootstrapFormMixin, forms.Form):
+class BulkAccountsForm(OnceFormMixin, BootstrapFormMixin, forms.Form):
     codes = forms.CharField(
         label=_("Unified social credit codes"),
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
@@ -117,7 +144,14 @@ class BulkAccountsForm(BootstrapFormMixin, forms.Form):
         return codes
 
 
+class AccountResetForm(OnceFormMixin, forms.Form):
+    """Nothing to fill in: the confirmation of a new initial password, with its token."""
+
+
 class RegistrationForm(BootstrapFormMixin, forms.Form):
+    # What may be shown back unchecked (a refused attempt keeps what was typed, not passwords).
+    PUBLIC_FIELDS = ("credit_code", "firm_name", "contact_name", "mobile", "username")
+
     credit_code = forms.CharField(label=_("Unified social credit code"), max_length=30)
     firm_name = forms.CharField(label=_("Enterprise name"), max_length=100)
     contact_name = forms.CharField(label=_("Your name"), max_length=50)
@@ -177,14 +211,20 @@ class RegistrationForm(BootstrapFormMixin, forms.Form):
 
 
 class ContactCorrectionForm(BootstrapFormMixin, forms.Form):
-    contact_person = forms.CharField(label=_("Contact person"), max_length=50, required=False)
+    """The contact person and phone are required; an address on file may be corrected, not
+    blanked (``corrections.contact_correction_propose`` checks that, knowing the file)."""
+
+    contact_person = forms.CharField(label=_("Contact person"), max_length=50)
     contact_phone = forms.CharField(
         label=_("Contact phone"),
         max_length=30,
-        required=False,
         help_text=_("A mobile, or a landline such as 0571-63712345."),
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+    def __init__(self, *args, address_on_file: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["address"].required = address_on_file
 
     def clean_contact_phone(self) -> str:
         phone = phone_normalise(self.cleaned_data["contact_phone"])

@@ -466,3 +466,20 @@ class ContactCorrection(models.Model):
             }
             for f in self.changed_fields()
         ]
+
+
+class FormToken(models.Model):
+    """The one-time token of a form that makes accounts or initial passwords (a hidden field,
+    new each time the form is opened). It is recorded in the transaction that makes them, so
+    the same form sent again (a double click, the back button) waits for the first request,
+    finds its token and makes nothing (``accounts.form_token_claim``)."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form token")
+        verbose_name_plural = _("form tokens")
+
+    def __str__(self):
+        return self.token

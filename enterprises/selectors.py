@@ -30,7 +30,9 @@ def enterprise_visibility_register(source: Callable) -> None:
 
 def enterprises_visible_to(user) -> QuerySet[Enterprise]:
     """The office, administrators and leaders see every firm; others see the firms they reach
-    through the relations higher apps register (a cadre's pairings, a unit's slips, ...)."""
+    through the relations higher apps register (a cadre's pairings, a unit's slips, ...). A
+    firm's own users reach none here: the office's file shows pairings and cadres; their firm's
+    own view of its file is the portal's profile (``portal_firm_of``)."""
     if not user.is_authenticated:
         return Enterprise.objects.none()
     if user.has_perm("core.view_all_enterprises"):
@@ -218,11 +220,3 @@ def requests_pending_counts() -> dict:
         )
     )
     return counts
-
-
-def _own_firm(user):
-    """A firm's own users reach their firm's file."""
-    return FirmUser.objects.filter(user=user).values("enterprise_id") if user.pk else None
-
-
-enterprise_visibility_register(_own_firm)

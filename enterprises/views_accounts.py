@@ -1,12 +1,21 @@
 """The office makes and keeps the firms' accounts: one from a firm's file, many from a list of
 credit codes, a new initial password, deactivate and reactivate; and the page that shows the
 initial passwords once (see credentials.py for how they get there and how they are forgotten).
+
+Every method that holds initial passwords is ``sensitive_variables()``: an error report shows
+none of its variables, nor those of anything it calls. No password is ever posted to these
+views (the office makes them), so there is no POST parameter to hide.
+
+The forms that make accounts or passwords carry a one-time token (``OnceFormMixin``): the same
+form sent twice (a double click) makes them once, and the second request goes to the page of
+the first (``_already_sent``) without touching the set the first one stored.
 """
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,12 +23,14 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 
 from core.http import client_ip
 
 from . import credentials
 from .accounts import (
     BULK_MAX,
+    FormAlreadySent,
     firm_account_active_set,
     firm_account_create,
     firm_account_password_reset,
@@ -28,7 +39,7 @@ from .accounts import (
     firm_contact_for_account,
 )
 from .exporting import credentials_xlsx
-from .forms import BulkAccountsForm, FirmAccountForm, form_errors_add
+from .forms import AccountResetForm, BulkAccountsForm, FirmAccountForm, form_errors_add
 from .selectors import (
     enterprise_get_visible,
     enterprises_visible_to,
@@ -51,6 +62,15 @@ class AccountsManagerMixin(UserPassesTestMixin):
         return firm_accounts_manageable(self.request.user)
 
 
+def _already_sent(request, exc: FormAlreadySent):
+    """The same form came again: its first request made the accounts and stored their set
+    (committed before this request could go on). Take that set into this request's session,
+    which is saved after the response, and go to its page; nothing new was made."""
+    credentials.credentials_reload(request)
+    return redirect("enterprises:accounts_issued", token=exc.token)
+
+
+@method_decorator(sensitive_variables(), name="post")
 class FirmAccountCreateView(AccountsManagerMixin, View):
     """One account for a named person of the firm; the firm's file has the same form."""
 
@@ -63,18 +83,25 @@ class FirmAccountCreateView(AccountsManagerMixin, View):
         form = FirmAccountForm(request.POST)
         if form.is_valid():
             try:
-                issued = firm_account_create(
-                    enterprise=firm,
-                    actor=request.user,
-                    ip_address=client_ip(request),
-                    **form.cleaned_data,
-                )
+                with transaction.atomic():
+                    issued = firm_account_create(
+                        enterprise=firm,
+                        actor=request.user,
+                        ip_address=client_ip(request),
+                        **form.cleaned_data,
+                    )
+                    token = credentials.credentials_keep(
+                        request,
+                        kind=credentials.SINGLE,
+                        issued=[issued],
+                        token=form.cleaned_data["once"],
+                        firm_id=firm.pk,
+                    )
+            except FormAlreadySent as exc:
+                return _already_sent(request, exc)
             except ValidationError as exc:
                 form_errors_add(form, exc)
             else:
-                token = credentials.credentials_keep(
-                    request, kind=credentials.SINGLE, rows=[issued.row()], firm_id=firm.pk
-                )
                 return redirect("enterprises:accounts_issued", token=token)
         messages.error(request, _("No account was made; see the marked fields."))
         return self._page(request, firm, form, status=400)
@@ -85,22 +112,45 @@ class FirmAccountCreateView(AccountsManagerMixin, View):
         )
 
 
+@method_decorator(sensitive_variables(), name="post")
 class FirmAccountResetView(AccountsManagerMixin, View):
     """A new initial password: asked once more (the old password stops working), then made."""
 
     def get(self, request, pk):
         account = firm_account_get(request.user, pk)
-        return render(request, "enterprises/account_reset.html", {"account": account})
+        return self._page(request, account, AccountResetForm())
 
     def post(self, request, pk):
         account = firm_account_get(request.user, pk)
-        issued = firm_account_password_reset(
-            account=account, actor=request.user, ip_address=client_ip(request)
-        )
-        token = credentials.credentials_keep(
-            request, kind=credentials.RESET, rows=[issued.row()], firm_id=account.enterprise_id
-        )
+        form = AccountResetForm(request.POST)
+        if not form.is_valid():
+            return self._page(request, account, form, status=400)
+        try:
+            with transaction.atomic():
+                issued = firm_account_password_reset(
+                    account=account,
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                    once=form.cleaned_data["once"],
+                )
+                token = credentials.credentials_keep(
+                    request,
+                    kind=credentials.RESET,
+                    issued=[issued],
+                    token=form.cleaned_data["once"],
+                    firm_id=account.enterprise_id,
+                )
+        except FormAlreadySent as exc:
+            return _already_sent(request, exc)
         return redirect("enterprises:accounts_issued", token=token)
+
+    def _page(self, request, account, form, status=200):
+        return render(
+            request,
+            "enterprises/account_reset.html",
+            {"account": account, "form": form},
+            status=status,
+        )
 
 
 class FirmAccountActiveView(AccountsManagerMixin, View):
@@ -117,6 +167,7 @@ class FirmAccountActiveView(AccountsManagerMixin, View):
         return redirect("enterprises:detail", pk=account.enterprise_id)
 
 
+@method_decorator(sensitive_variables(), name="post")
 class AccountsBulkView(AccountsManagerMixin, View):
     """Accounts for many firms: the credit codes of the firms ticked on the list of firms, or
     pasted from a spreadsheet; checked first (who gets one, who is skipped and why), then
@@ -140,21 +191,28 @@ class AccountsBulkView(AccountsManagerMixin, View):
         codes = form.cleaned_data["codes"]
         if request.POST.get("action") == "create":
             try:
-                result = firm_accounts_create_bulk(
-                    credit_codes=codes, actor=request.user, ip_address=client_ip(request)
-                )
+                with transaction.atomic():
+                    result = firm_accounts_create_bulk(
+                        credit_codes=codes,
+                        actor=request.user,
+                        ip_address=client_ip(request),
+                        once=form.cleaned_data["once"],
+                    )
+                    token = credentials.credentials_keep(
+                        request,
+                        kind=credentials.BULK,
+                        issued=result.issued,
+                        token=form.cleaned_data["once"],
+                        skipped=[
+                            {"firm": firm.name, "credit_code": firm.credit_code, "reason": reason}
+                            for firm, reason in result.skipped
+                        ],
+                    )
+            except FormAlreadySent as exc:
+                return _already_sent(request, exc)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                token = credentials.credentials_keep(
-                    request,
-                    kind=credentials.BULK,
-                    rows=[issued.row() for issued in result.issued],
-                    skipped=[
-                        {"firm": firm.name, "credit_code": firm.credit_code, "reason": reason}
-                        for firm, reason in result.skipped
-                    ],
-                )
                 return redirect("enterprises:accounts_issued", token=token)
         plan = firm_accounts_plan(codes)
         rows = [(firm, *firm_contact_for_account(firm)) for firm in plan.create]
@@ -171,6 +229,7 @@ class AccountsBulkView(AccountsManagerMixin, View):
 
 
 @method_decorator(never_cache, name="dispatch")
+@method_decorator(sensitive_variables(), name="get")
 class AccountsIssuedView(AccountsManagerMixin, View):
     """The initial passwords just made, once: a printable notice for one account, or the list
     of a bulk run with its .xlsx."""
@@ -205,6 +264,7 @@ class AccountsIssuedView(AccountsManagerMixin, View):
 
 
 @method_decorator(never_cache, name="dispatch")
+@method_decorator(sensitive_variables(), name="get")
 class AccountsIssuedXlsxView(AccountsManagerMixin, View):
     def get(self, request, token):
         entry = credentials.credentials_download(request, token)

@@ -27,6 +27,8 @@ from .registrations import (
     firm_registration_approve,
     firm_registration_reject,
     firm_registration_submit,
+    registration_attempts_exceeded,
+    registration_refused_message,
 )
 from .selectors import (
     contact_correction_get_visible,
@@ -60,6 +62,17 @@ class RegisterView(View):
         return self._page(request, RegistrationForm())
 
     def post(self, request):
+        ip = client_ip(request)
+        # Counted and refused before the form is read: beyond the limit nothing is checked, so
+        # nothing about the file or the user names is answered.
+        if registration_attempts_exceeded(ip):
+            typed = {name: request.POST.get(name, "") for name in RegistrationForm.PUBLIC_FIELDS}
+            return self._page(
+                request,
+                RegistrationForm(initial=typed),
+                refused=registration_refused_message(),
+                status=429,
+            )
         form = RegistrationForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -71,7 +84,7 @@ class RegisterView(View):
                     mobile=data["mobile"],
                     username=data["username"],
                     password=data["password1"],
-                    ip_address=client_ip(request),
+                    ip_address=ip,
                 )
             except ValidationError as exc:
                 form_errors_add(form, exc)
@@ -79,8 +92,13 @@ class RegisterView(View):
                 return redirect("enterprises:register_done")
         return self._page(request, form, status=400)
 
-    def _page(self, request, form, status=200):
-        return render(request, "enterprises/register.html", {"form": form}, status=status)
+    def _page(self, request, form, *, refused="", status=200):
+        return render(
+            request,
+            "enterprises/register.html",
+            {"form": form, "refused": refused},
+            status=status,
+        )
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -135,11 +153,12 @@ class PortalProfileView(View):
 
     def get(self, request):
         firm = self._firm(request)
-        return self._page(request, firm, ContactCorrectionForm(initial=_contact_of(firm)))
+        form = ContactCorrectionForm(initial=_contact_of(firm), address_on_file=bool(firm.address))
+        return self._page(request, firm, form)
 
     def post(self, request):
         firm = self._firm(request)
-        form = ContactCorrectionForm(request.POST)
+        form = ContactCorrectionForm(request.POST, address_on_file=bool(firm.address))
         if form.is_valid():
             try:
                 contact_correction_propose(

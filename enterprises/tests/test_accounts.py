@@ -3,18 +3,24 @@ password, deactivate and reactivate; initial passwords shown once and never stor
 
 import io
 import json
+import secrets
 
 import openpyxl
 import pytest
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.db import IntegrityError
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.views.debug import ExceptionReporter
 
+from core.audit import describe_changes
 from core.models import AuditEvent, Unit, User
 from core.roles import Role, user_roles
-from enterprises import accounts, audit, credentials
+from enterprises import accounts, audit, credentials, views_accounts
 from enterprises.accounts import (
+    conflict_error,
     firm_account_active_set,
     firm_account_create,
     firm_account_password_reset,
@@ -39,6 +45,11 @@ def firm(db):
     )
 
 
+def once() -> str:
+    """A form's one-time token, as the form's page would have given it."""
+    return secrets.token_urlsafe(16)
+
+
 def _notice_password(client, response) -> str:
     """Follow the redirect to the notice page and read the password from it."""
     assert response.status_code == 302
@@ -52,7 +63,7 @@ def test_office_makes_an_account_whose_initial_password_must_be_changed(client, 
     client.force_login(office)
     response = client.post(
         reverse("enterprises:account_create", args=[firm.pk]),
-        {"name": "孙丽", "mobile": "13900001111"},
+        {"name": "孙丽", "mobile": "13900001111", "once": once()},
     )
     password = _notice_password(client, response)
     # Shown once: reloading the notice does not show it again.
@@ -88,7 +99,8 @@ def test_office_makes_an_account_whose_initial_password_must_be_changed(client, 
 def test_account_form_errors_make_nothing(client, office, firm):
     client.force_login(office)
     response = client.post(
-        reverse("enterprises:account_create", args=[firm.pk]), {"name": "", "mobile": "123"}
+        reverse("enterprises:account_create", args=[firm.pk]),
+        {"name": "", "mobile": "123", "once": once()},
     )
     assert response.status_code == 400
     assert set(response.context["form"].errors) == {"name", "mobile"}
@@ -158,7 +170,7 @@ def test_new_initial_password_replaces_the_old_and_must_be_changed(client, offic
     user.save()
     client.force_login(office)
     assert client.get(reverse("enterprises:account_reset", args=[user.pk])).status_code == 200
-    response = client.post(reverse("enterprises:account_reset", args=[user.pk]))
+    response = client.post(reverse("enterprises:account_reset", args=[user.pk]), {"once": once()})
     password = _notice_password(client, response)
     assert password != issued.password
     user.refresh_from_db()
@@ -210,8 +222,7 @@ def test_firm_file_lists_accounts_for_the_office_only(client, office, firm, make
     page = client.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
     assert 'id="accounts-title"' not in page and "aoxing" not in page
     client.force_login(user)
-    page = client.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
-    assert 'id="accounts-title"' not in page
+    assert client.get(reverse("enterprises:detail", args=[firm.pk])).status_code == 404
 
 
 def test_leader_may_not_make_or_change_accounts(client, firm, make_user):
@@ -258,12 +269,15 @@ def test_bulk_makes_one_account_per_firm_without_one(client, office, bulk_firms)
     has_one, closed, mobile, landline = bulk_firms
     codes = "\n".join(f.credit_code for f in bulk_firms)
     client.force_login(office)
-    check = client.post(reverse("enterprises:accounts_bulk"), {"codes": codes, "action": "check"})
+    token = once()
+    check = client.post(
+        reverse("enterprises:accounts_bulk"), {"codes": codes, "action": "check", "once": token}
+    )
     assert check.status_code == 200 and check.context["plan"].ok
     assert not User.objects.filter(username=mobile.credit_code).exists()  # checking makes nothing
 
     response = client.post(
-        reverse("enterprises:accounts_bulk"), {"codes": codes, "action": "create"}
+        reverse("enterprises:accounts_bulk"), {"codes": codes, "action": "create", "once": token}
     )
     assert response.status_code == 302
     page = client.get(response["Location"])
@@ -323,7 +337,7 @@ def test_bulk_with_a_wrong_code_makes_nothing(client, office, bulk_firms):
     client.force_login(office)
     response = client.post(
         reverse("enterprises:accounts_bulk"),
-        {"codes": f"{mobile.credit_code}, 91330185MA0000000X", "action": "create"},
+        {"codes": f"{mobile.credit_code}, 91330185MA0000000X", "action": "create", "once": once()},
     )
     assert response.status_code == 400
     assert response.context["plan"].errors
@@ -359,7 +373,8 @@ def test_passwords_are_forgotten_when_the_page_is_left(client, office, firm, set
     ]
     client.force_login(office)
     response = client.post(
-        reverse("enterprises:accounts_bulk"), {"codes": firm.credit_code, "action": "create"}
+        reverse("enterprises:accounts_bulk"),
+        {"codes": firm.credit_code, "action": "create", "once": once()},
     )
     issued = response["Location"]
     assert client.get(issued).status_code == 200
@@ -372,7 +387,9 @@ def test_passwords_are_forgotten_when_the_page_is_left(client, office, firm, set
 
 def test_passwords_expire(client, office, firm):
     client.force_login(office)
-    response = client.post(reverse("enterprises:account_create", args=[firm.pk]), {"name": "孙丽"})
+    response = client.post(
+        reverse("enterprises:account_create", args=[firm.pk]), {"name": "孙丽", "once": once()}
+    )
     session = client.session
     entry = session[credentials.SESSION_KEY]
     entry["expires"] = 0
@@ -403,3 +420,252 @@ def test_no_initial_password_reaches_the_audit_log(client, office, firm, bulk_fi
     for password in passwords:
         assert password not in dump
     assert "password" not in dump.replace("password_reset", "")
+
+
+# --- the same form sent twice; clashes; error reports; the session's set; audit labels -------
+
+
+def read_stale_session_once(monkeypatch, stale: dict):
+    """The next request reads the session as ``stale`` (as a second click does when it starts
+    before the first request has saved the session), whatever is stored meanwhile; later
+    reads see what is stored. Returns the function that ends this."""
+    real = SessionStore.load
+    done = []
+
+    def load(self):
+        if not done:
+            done.append(True)
+            return dict(stale)
+        return real(self)
+
+    monkeypatch.setattr(SessionStore, "load", load)
+    return lambda: monkeypatch.setattr(SessionStore, "load", real)
+
+
+def test_the_account_form_sent_twice_makes_one_account_and_shows_its_password(
+    client, office, firm, monkeypatch
+):
+    client.force_login(office)
+    url = reverse("enterprises:account_create", args=[firm.pk])
+    data = {"name": "孙丽", "mobile": "", "once": once()}
+    stale = client.session.load()
+    first = client.post(url, data)
+    assert first.status_code == 302
+    stop = read_stale_session_once(monkeypatch, stale)
+    second = client.post(url, data)  # the double click, which read the session too early
+    stop()
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert FirmUser.objects.filter(enterprise=firm).count() == 1
+    password = _notice_password(client, second)
+    assert User.objects.get(username=firm.credit_code).check_password(password)
+    # Sent once more later (the back button): still one account; the page says it is gone.
+    third = client.post(url, data)
+    assert third["Location"] == first["Location"]
+    assert client.get(third["Location"]).status_code == 410
+    assert FirmUser.objects.filter(enterprise=firm).count() == 1
+    assert AuditEvent.objects.filter(action=audit.ACCOUNT_CREATED).count() == 1
+
+
+def test_the_bulk_list_sent_twice_keeps_the_first_runs_passwords(
+    client, office, bulk_firms, monkeypatch
+):
+    _has_one, _closed, mobile, landline = bulk_firms
+    client.force_login(office)
+    url = reverse("enterprises:accounts_bulk")
+    codes = f"{mobile.credit_code}\n{landline.credit_code}"
+    data = {"codes": codes, "action": "create", "once": once()}
+    stale = client.session.load()
+    first = client.post(url, data)
+    assert first.status_code == 302
+    stop = read_stale_session_once(monkeypatch, stale)
+    second = client.post(url, data)
+    stop()
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    page = client.get(second["Location"])
+    assert page.status_code == 200
+    rows = page.context["entry"]["rows"]
+    assert {r["username"] for r in rows} == {mobile.credit_code, landline.credit_code}
+    for row in rows:
+        assert User.objects.get(username=row["username"]).check_password(row["password"])
+        assert row["password"] in page.content.decode()
+
+
+def test_the_reset_form_sent_twice_makes_one_password(client, office, firm, monkeypatch):
+    user = firm_user(firm, "aoxing")
+    client.force_login(office)
+    url = reverse("enterprises:account_reset", args=[user.pk])
+    form_page = client.get(url)
+    data = {"once": form_page.context["form"]["once"].value()}
+    assert f'value="{data["once"]}"' in form_page.content.decode()
+    stale = client.session.load()
+    first = client.post(url, data)
+    stop = read_stale_session_once(monkeypatch, stale)
+    second = client.post(url, data)
+    stop()
+    assert second["Location"] == first["Location"]
+    password = _notice_password(client, second)
+    user.refresh_from_db()
+    assert user.check_password(password)
+    assert AuditEvent.objects.filter(action=audit.ACCOUNT_PASSWORD_RESET).count() == 1
+
+
+def test_a_form_without_its_token_makes_nothing(client, office, firm):
+    client.force_login(office)
+    response = client.post(
+        reverse("enterprises:account_create", args=[firm.pk]), {"name": "孙丽", "once": ""}
+    )
+    assert response.status_code == 400 and response.context["form"].non_field_errors()
+    assert not FirmUser.objects.exists()
+    # The form's page gives a new token each time it is opened.
+    url = reverse("enterprises:account_create", args=[firm.pk])
+    tokens = {client.get(url).context["form"]["once"].value() for _ in range(2)}
+    assert len(tokens) == 2
+
+
+def test_two_accounts_in_a_row_share_one_unit(client, office, firm):
+    client.force_login(office)
+    url = reverse("enterprises:account_create", args=[firm.pk])
+    for name in ["孙丽", "钱多"]:
+        assert client.post(url, {"name": name, "once": once()}).status_code == 302
+    users = User.objects.filter(firm_link__enterprise=firm)
+    assert sorted(u.username for u in users) == [firm.credit_code, f"{firm.credit_code}-2"]
+    assert Unit.objects.filter(name__startswith=firm.name).count() == 1
+
+
+def test_a_clash_making_an_account_is_a_message_not_an_error_page(
+    client, office, firm, bulk_firms, monkeypatch
+):
+    """What the firm's lock cannot prevent (a unit or user name taken by another request at
+    the same moment) is refused with a message, and nothing is made."""
+
+    def clash(**kwargs):
+        raise IntegrityError("UNIQUE constraint failed: core_unit.name")
+
+    monkeypatch.setattr(accounts, "firm_account_link", clash)
+    client.force_login(office)
+    response = client.post(
+        reverse("enterprises:account_create", args=[firm.pk]), {"name": "孙丽", "once": once()}
+    )
+    assert response.status_code == 400
+    assert conflict_error().messages[0] in response.context["form"].non_field_errors()
+    _has_one, _closed, mobile, _landline = bulk_firms
+    response = client.post(
+        reverse("enterprises:accounts_bulk"),
+        {"codes": mobile.credit_code, "action": "create", "once": once()},
+    )
+    assert response.status_code == 400
+    assert conflict_error().messages[0] in [str(m) for m in response.context["messages"]]
+    assert not User.objects.filter(username__in=[firm.credit_code, mobile.credit_code]).exists()
+
+
+def _report_html(info) -> str:
+    request = RequestFactory().get("/")
+    return ExceptionReporter(request, info.type, info.value, info.tb).get_traceback_html()
+
+
+def test_error_reports_of_the_pages_that_show_passwords_hide_them(
+    client, office, firm, bulk_firms, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the page broke")
+
+    client.force_login(office)
+    response = client.post(
+        reverse("enterprises:account_create", args=[firm.pk]), {"name": "孙丽", "once": once()}
+    )
+    monkeypatch.setattr(views_accounts, "render", broken)
+    with pytest.raises(RuntimeError) as info:
+        client.get(response["Location"])
+    html = _report_html(info)
+    password = client.session[credentials.SESSION_KEY]["accounts"][0][1]
+    assert "the page broke" in html and password not in html
+
+    _has_one, _closed, mobile, _landline = bulk_firms
+    response = client.post(
+        reverse("enterprises:accounts_bulk"),
+        {"codes": mobile.credit_code, "action": "create", "once": once()},
+    )
+    token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    monkeypatch.setattr(views_accounts, "credentials_xlsx", broken)
+    with pytest.raises(RuntimeError) as info:
+        client.get(reverse("enterprises:accounts_issued_xlsx", args=[token]))
+    html = _report_html(info)
+    password = client.session[credentials.SESSION_KEY]["accounts"][0][1]
+    assert "the page broke" in html and password not in html
+
+
+class Sealed:
+    """Keeps what a test saw out of the test's own frame in a report (the test is no view)."""
+
+    def __repr__(self):
+        return "<sealed>"
+
+
+@pytest.mark.parametrize("view", ["create", "reset", "bulk"])
+def test_error_reports_of_the_views_that_make_passwords_hide_them(
+    client, office, firm, view, monkeypatch
+):
+    """Whatever a view that holds new passwords calls may fail: the report shows nothing of
+    it."""
+    seen = Sealed()
+
+    def broken(request, *, issued, **kwargs):
+        passwords = [account.password for account in issued]
+        seen.passwords = passwords
+        raise RuntimeError("keeping broke")
+
+    monkeypatch.setattr(credentials, "credentials_keep", broken)
+    client.force_login(office)
+    if view == "create":
+        url, data = reverse("enterprises:account_create", args=[firm.pk]), {"name": "孙丽"}
+    elif view == "reset":
+        user = firm_user(firm, "aoxing")
+        url, data = reverse("enterprises:account_reset", args=[user.pk]), {}
+    else:
+        url, data = reverse("enterprises:accounts_bulk"), {"codes": firm.credit_code}
+        data["action"] = "create"
+    with pytest.raises(RuntimeError) as info:
+        client.post(url, {**data, "once": once()})
+    html = _report_html(info)
+    assert "keeping broke" in html and len(seen.passwords) == 1
+    assert seen.passwords[0] not in html
+
+
+def test_the_session_keeps_only_ids_and_passwords(client, office, firm):
+    client.force_login(office)
+    response = client.post(
+        reverse("enterprises:account_create", args=[firm.pk]),
+        {"name": "孙丽", "mobile": "13900001111", "once": once()},
+    )
+    stored = json.dumps(client.session[credentials.SESSION_KEY], ensure_ascii=False)
+    for text in ["孙丽", "13900001111", firm.name, firm.credit_code]:
+        assert text not in stored
+    page = client.get(response["Location"]).content.decode()  # read again to be shown
+    for text in ["孙丽", firm.name, firm.credit_code]:
+        assert text in page
+
+
+def test_a_set_not_shown_yet_waits_for_its_page_until_it_expires(client, office, firm):
+    client.force_login(office)
+    url = reverse("enterprises:account_create", args=[firm.pk])
+    response = client.post(url, {"name": "孙丽", "once": once()})
+    client.get(reverse("enterprises:list"))  # another request first (another tab, a click)
+    assert client.get(response["Location"]).status_code == 200
+    client.post(url, {"name": "钱多", "once": once()})
+    session = client.session
+    session[credentials.SESSION_KEY] = {**session[credentials.SESSION_KEY], "expires": 0}
+    session.save()
+    client.get(reverse("enterprises:list"))  # any request of the session drops it
+    assert credentials.SESSION_KEY not in client.session
+
+
+def test_account_audit_rows_are_labelled_on_the_audit_page(office, firm):
+    issued = firm_account_create(
+        enterprise=firm, name="孙丽", mobile="13900001111", actor=office, ip_address=None
+    )
+    firm_account_password_reset(account=issued.user.firm_link, actor=office, ip_address=None)
+    for action in [audit.ACCOUNT_CREATED, audit.ACCOUNT_PASSWORD_RESET]:
+        event = AuditEvent.objects.get(action=action)
+        rows = describe_changes(event)
+        assert [row["label"] for row in rows if row["label"] in event.after] == [], action
+        assert firm.name in [row["after"] for row in rows]

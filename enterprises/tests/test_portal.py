@@ -39,7 +39,9 @@ def firm_a(db):
 
 @pytest.fixture
 def firm_b(db):
-    return EnterpriseFactory(name="临安乙机械有限公司", contact_person="李四")
+    return EnterpriseFactory(
+        name="临安乙机械有限公司", contact_person="李四", contact_phone="13800000002"
+    )
 
 
 @pytest.fixture
@@ -249,3 +251,41 @@ def test_firm_users_never_reach_office_pages(client, firm_a, firm_b, user_a):
     ).status_code == 403
     user_a.refresh_from_db()
     assert user_a.is_active
+
+
+def test_a_correction_cannot_blank_the_contact_details(client, firm_a, user_a):
+    client.force_login(user_a)
+    response = client.post(reverse("enterprises:portal_profile"), {})
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"contact_person", "contact_phone", "address"}
+    # The service refuses it too, whoever calls it.
+    with pytest.raises(ValidationError) as exc:
+        propose(firm_a, user_a, contact_person="", contact_phone="", address="")
+    assert set(exc.value.error_dict) == {"contact_person", "contact_phone", "address"}
+    with pytest.raises(ValidationError) as exc:
+        propose(firm_a, user_a, contact_person="王五", address=" ")
+    assert set(exc.value.error_dict) == {"address"}
+    assert not ContactCorrection.objects.exists()
+    # The address may stay as it is.
+    assert propose(firm_a, user_a, contact_person="王五").changed_fields() == ["contact_person"]
+
+
+def test_a_firm_without_an_address_on_file_may_leave_it_empty(client, firm_b, user_b):
+    assert firm_b.address == ""
+    client.force_login(user_b)
+    form = client.get(reverse("enterprises:portal_profile")).context["form"]
+    assert not form.fields["address"].required
+    response = client.post(
+        reverse("enterprises:portal_profile"),
+        {"contact_person": "赵六", "contact_phone": firm_b.contact_phone, "address": ""},
+    )
+    assert response.status_code == 302
+    assert ContactCorrection.objects.get().changed_fields() == ["contact_person"]
+
+
+def test_a_firm_user_does_not_reach_the_offices_file_of_its_own_firm(client, firm_a, user_a):
+    """The office's file shows pairings and cadres; the firm's view of its file is the
+    portal's profile."""
+    client.force_login(user_a)
+    assert client.get(reverse("enterprises:detail", args=[firm_a.pk])).status_code == 404
+    assert client.get(reverse("enterprises:portal_profile")).context["firm"] == firm_a

@@ -3,19 +3,26 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditEvent, User
+from core import audit as core_audit
+from core.models import AuditEvent, Unit, User
 from core.roles import Role, user_roles
-from enterprises import audit
+from enterprises import audit, registrations
+from enterprises.accounts import conflict_error, firm_account_create
 from enterprises.models import Enterprise, FirmRegistration, FirmUser
 from enterprises.registrations import (
+    REGISTRANTS_UNIT_NAME,
     firm_registration_approve,
     firm_registration_reject,
     firm_registration_submit,
+    registration_refused_message,
+    username_taken_message,
 )
 from enterprises.tests.factories import EnterpriseFactory, credit_code
 from enterprises.tests.portal import firm_user, logged_in, login
@@ -252,3 +259,103 @@ def test_approving_in_the_service_records_the_decision(office, firm):
     assert event.actor == office and event.object_id == str(registration.pk)
     assert PASSWORD not in str([e.before for e in AuditEvent.objects.all()])
     assert PASSWORD not in str([e.after for e in AuditEvent.objects.all()])
+
+
+# --- every attempt counted; no unit before the decision; the firm locked at approval ---------
+
+
+@pytest.fixture(autouse=True)
+def attempts_cache():
+    """The attempt counters live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_every_attempt_is_counted_and_refused_beyond_the_limit_before_the_form_is_read(
+    client, settings, firm, make_user
+):
+    settings.REGISTRATION_ATTEMPTS_PER_HOUR = 3
+    make_user(username="taken")
+    url = reverse("enterprises:register")
+    for _attempt in range(3):  # failed attempts count as much as successful ones
+        response = client.post(url, form_data(firm, username="taken"), REMOTE_ADDR="10.1.1.1")
+        assert response.status_code == 400
+        assert "username" in response.context["form"].errors
+    # The fourth, even a good one, is refused without a word about the code or the user name.
+    response = client.post(url, form_data(firm), REMOTE_ADDR="10.1.1.1")
+    assert response.status_code == 429
+    form = response.context["form"]
+    assert not form.is_bound and not form.errors
+    assert response.context["refused"] == registration_refused_message()
+    page = response.content.decode()
+    assert registration_refused_message() in page
+    assert username_taken_message() not in page and PASSWORD not in page
+    assert not FirmRegistration.objects.exists() and not User.objects.filter(is_active=False)
+    # Another address is counted apart.
+    other = client.post(url, form_data(firm), REMOTE_ADDR="10.2.2.2")
+    assert other.status_code == 302 and FirmRegistration.objects.count() == 1
+
+
+def test_attempts_are_counted_per_clock_hour(settings, monkeypatch):
+    settings.REGISTRATION_ATTEMPTS_PER_HOUR = 1
+    now = [1_000 * 3600 + 10.0]
+    monkeypatch.setattr(registrations.time, "time", lambda: now[0])
+    assert not registrations.registration_attempts_exceeded("10.1.1.1")
+    assert registrations.registration_attempts_exceeded("10.1.1.1")
+    now[0] += 3600
+    assert not registrations.registration_attempts_exceeded("10.1.1.1")
+
+
+def test_a_registration_makes_no_unit_until_the_office_approves(office, firm):
+    other = EnterpriseFactory(name="临安另一家有限公司")
+    units_before = set(Unit.objects.values_list("pk", flat=True))
+    first = submit(firm)
+    second = submit(other, username="other-firm", mobile="13900002222")
+    # Both wait in the one shared unit, made once; nothing is named after either firm.
+    shared = Unit.objects.get(name=REGISTRANTS_UNIT_NAME)
+    assert first.user.unit == second.user.unit == shared
+    assert shared.kind == Unit.Kind.ENTERPRISE and not shared.is_active
+    assert set(Unit.objects.values_list("pk", flat=True)) - units_before == {shared.pk}
+    assert not Unit.objects.filter(name__in=[firm.name, other.name]).exists()
+    created = AuditEvent.objects.filter(action=core_audit.UNIT_CREATED)
+    assert [e.object_id for e in created] == [str(shared.pk)]
+
+    firm_registration_approve(registration=first, actor=office, ip_address=None)
+    first.user.refresh_from_db()
+    assert first.user.unit.name == firm.name and first.user.unit.kind == Unit.Kind.ENTERPRISE
+    assert created.filter(actor=office, object_id=str(first.user.unit_id)).exists()
+    second.user.refresh_from_db()
+    assert second.user.unit == shared  # still waiting
+
+
+def test_approval_joins_the_unit_of_the_firms_other_accounts(office, firm):
+    made = firm_account_create(
+        enterprise=firm, name="钱多", mobile="", actor=office, ip_address=None
+    )
+    registration = submit(firm)
+    firm_registration_approve(registration=registration, actor=office, ip_address=None)
+    registration.user.refresh_from_db()
+    assert registration.user.unit == made.user.unit
+    assert Unit.objects.filter(name__startswith=firm.name).count() == 1
+
+
+def test_a_clash_at_approval_is_a_message_not_an_error_page(client, office, firm, monkeypatch):
+    """Two offices approving two registrations of a firm without accounts at the same moment
+    would both make its unit; the firm's row is locked so they take turns, and a unique clash
+    that still happens is refused with a message."""
+    registration = submit(firm)
+
+    def clash(**kwargs):
+        raise IntegrityError("UNIQUE constraint failed: core_unit.name")
+
+    monkeypatch.setattr(registrations, "firm_account_link", clash)
+    client.force_login(office)
+    response = client.post(
+        reverse("enterprises:registration_approve", args=[registration.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert conflict_error().messages[0] in [str(m) for m in response.context["messages"]]
+    registration.refresh_from_db()
+    assert registration.status == FirmRegistration.Status.PENDING
+    assert not FirmUser.objects.exists()
