@@ -57,9 +57,7 @@ def _trade_identity(a: Enterprise, b: Enterprise) -> None:
 
 @transaction.atomic
 def seed_portal(log) -> None:
-    link = FirmUser.objects.select_related("enterprise", "user").filter(
-        user__username="enterprise"
-    )
+    link = FirmUser.objects.select_related("enterprise", "user").filter(user__username="enterprise")
     link = link.first()
     if link is None or Problem.objects.filter(enterprise=link.enterprise).exists():
         return
