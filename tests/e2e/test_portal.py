@@ -8,8 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core.demo import DEMO_PASSWORD
 from issues.models import Problem, Slip, SlipEvent
+
+from .helpers import logged_in, step
 
 pytestmark = pytest.mark.e2e
 
@@ -19,23 +20,6 @@ PDF = (
 )
 REQUEST = "新厂房用电增容申请已提交两个月仍未批复，影响设备调试，请协调供电部门加快办理。"
 INTERNAL = "内部备注：与供电公司电话沟通，待其排期。"
-
-
-def logged_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    return page
-
-
-def step(page, title):
-    panel = page.locator("details", has=page.locator("summary", has_text=title))
-    if panel.get_attribute("open") is None:
-        panel.locator("summary").click()
-    return panel
 
 
 def unit_replies(unit, text):

@@ -7,28 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core.demo import DEMO_PASSWORD
 from issues.models import Slip, SlipEvent
 
+from .helpers import logged_in, step
+
 pytestmark = pytest.mark.e2e
-
-
-def logged_in(browser, live_server, username):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    return page
-
-
-def step(page, title):
-    """Open the step's panel on the slip's page and return it."""
-    panel = page.locator("details", has=page.locator("summary", has_text=title))
-    if panel.get_attribute("open") is None:  # a lone step comes open already
-        panel.locator("summary").click()
-    return panel
 
 
 def test_from_a_visit_problem_to_a_closed_slip(browser, live_server, demo, shoot):
