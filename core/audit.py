@@ -69,6 +69,13 @@ _detail_labels = {
     "path": _("Address requested"),
     "reason": _("Reason"),
     "cleared_attempts": _("Failed attempts cleared"),
+    # Keys the domain apps' services record on objects that have no such field.
+    "problem": _("Problem"),
+    "enterprise": _("Enterprise"),
+    "category": _("Category"),
+    "batch": _("Batch"),
+    "slips": _("Assignment slips"),
+    "into": _("Merged into"),
 }
 
 

@@ -16,3 +16,12 @@ def client_ip(request) -> str | None:
         if len(forwarded) >= count:
             return forwarded[-count]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def id_or_none(value) -> int | None:
+    """A row id from a query string or a form: ASCII digits of a size a database key can hold
+    (``"²".isdigit()`` is true, and SQLite's keys stop at 2**63), else None."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        return None
+    return int(text)

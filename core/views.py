@@ -19,7 +19,7 @@ from django.views.generic import RedirectView, TemplateView
 
 from . import audit
 from .forms import AuditFilterForm, LoginForm, PasswordChangeForm
-from .http import client_ip
+from .http import client_ip, id_or_none
 from .middleware import EXPIRED_PARAM
 from .navigation import sections_for, start_url_for
 from .roles import user_roles
@@ -188,7 +188,7 @@ class NotificationReadView(View):
     def post(self, request):
         from .notifications import notifications_mark_read
 
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+        ids = [i for i in map(id_or_none, request.POST.getlist("id")) if i] or None
         notifications_mark_read(user=request.user, ids=ids)
         return redirect("core:notifications")
 

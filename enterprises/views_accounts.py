@@ -25,7 +25,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 
-from core.http import client_ip
+from core.http import client_ip, id_or_none
 
 from . import credentials
 from .accounts import (
@@ -174,7 +174,7 @@ class AccountsBulkView(AccountsManagerMixin, View):
     made all at once."""
 
     def get(self, request):
-        ids = [v for v in request.GET.getlist("firm") if v.isdigit()][: BULK_MAX * 2]
+        ids = [i for i in map(id_or_none, request.GET.getlist("firm")) if i][: BULK_MAX * 2]
         codes = list(
             enterprises_visible_to(request.user)
             .filter(pk__in=ids)

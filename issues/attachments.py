@@ -172,6 +172,9 @@ OLE_STREAMS = [
     ("ppt", {"PowerPoint Document"}),
     ("xls", {"Workbook", "Book"}),
 ]
+# A macro project at the root (Word's Macros storage, Excel's _VBA_PROJECT_CUR): refused, as
+# macro-enabled packages are (old Office files are the classic macro carrier).
+OLE_MACROS = {"macros", "_vba_project_cur", "_vba_project", "vba"}
 
 
 def kind_detect(fileobj) -> str | None:
@@ -251,7 +254,12 @@ def _zip_directory_check(fileobj) -> None:
         "<4s4H2IH", tail, found
     )
     end_at = tail_start + found
-    locator = tail[found - 20 : found] if found >= 20 else b""
+    # The locator is read from the file, as zipfile reads it: an end record with a long comment
+    # can put it before the tail read above.
+    locator = b""
+    if end_at >= 20:
+        fileobj.seek(end_at - 20)
+        locator = fileobj.read(20)
     if locator.startswith(ZIP64_LOCATOR):
         # As zipfile does: the Zip64 record just before its locator replaces the counts.
         if end_at < 20 + 56:
@@ -300,6 +308,8 @@ def _ole_kind(fileobj) -> str | None:
         return None
     finally:
         fileobj.seek(0)
+    if {name.lower() for name in names} & OLE_MACROS:
+        return None
     for key, streams in OLE_STREAMS:
         if names & streams:
             return key

@@ -20,7 +20,8 @@ from .models import Meeting
 # A sign-in sheet pasted from Word or Excel: one firm a line, or several separated by commas,
 # 、 or semicolons; a line may carry a number in front and the credit code next to the name.
 _SEPARATORS = re.compile(r"[\n\r,，;；、]+")
-_NUMBERING = re.compile(r"^\s*[(（]?\d{1,3}[)）.．:：]?\s*")
+# A number in front needs its mark or a space after it: 3M中国有限公司 keeps its 3.
+_NUMBERING = re.compile(r"^\s*[(（]?\d{1,3}(?:[)）.．:：、]|\s)\s*")
 _CREDIT_CODE = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{18}(?![0-9A-Z])")
 _MAX_CANDIDATES = 5
 
@@ -47,12 +48,14 @@ def firms_from_text(text: str) -> tuple[list[Enterprise], list[str]]:
         if match:
             codes[entry] = match.group(0)
         else:
-            names[entry] = _NUMBERING.sub("", entry).strip()
+            # The whole entry first (a name may begin with digits), then without a number.
+            names[entry] = (entry.strip(), _NUMBERING.sub("", entry).strip())
     by_code = {
         f.credit_code: f for f in Enterprise.objects.filter(credit_code__in=set(codes.values()))
     }
     by_name: dict[str, list[Enterprise]] = {}
-    for firm in Enterprise.objects.filter(name__in=set(names.values())).order_by("pk"):
+    wanted = {name for pair in names.values() for name in pair}
+    for firm in Enterprise.objects.filter(name__in=wanted).order_by("pk"):
         by_name.setdefault(firm.name, []).append(firm)
     found: dict[int, Enterprise] = {}
     errors = []
@@ -67,9 +70,15 @@ def firms_from_text(text: str) -> tuple[list[Enterprise], list[str]]:
                 continue
             found.setdefault(firm.pk, firm)
             continue
-        name = names[entry]
-        matches = by_name.get(name) or list(
-            Enterprise.objects.filter(name__icontains=name).order_by("name")[: _MAX_CANDIDATES + 1]
+        whole, name = names[entry]
+        matches = (
+            by_name.get(whole)
+            or by_name.get(name)
+            or list(
+                Enterprise.objects.filter(name__icontains=name).order_by("name")[
+                    : _MAX_CANDIDATES + 1
+                ]
+            )
         )
         if len(matches) == 1:
             found.setdefault(matches[0].pk, matches[0])
@@ -135,6 +144,10 @@ class MeetingForm(BootstrapFormMixin, forms.ModelForm):
         if day and day > timezone.localdate():
             raise forms.ValidationError(
                 _("The meeting date is in the future; record the meeting once held.")
+            )
+        if day and day.year < 2000:
+            raise forms.ValidationError(
+                _("Enter the day the meeting was held (from the year 2000).")
             )
         return day
 

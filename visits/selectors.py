@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core.http import id_or_none
 from core.models import Unit
 from enterprises.models import Enterprise
 
@@ -314,10 +315,10 @@ def campaign_targets_filter(
     )
     if unit == "none":
         qs = qs.filter(unit__isnull=True)
-    elif unit.isdigit():
-        qs = qs.filter(unit=int(unit))
-    if town.isdigit():
-        qs = qs.filter(enterprise__town=int(town))
+    elif id_or_none(unit):
+        qs = qs.filter(unit=id_or_none(unit))
+    if id_or_none(town):
+        qs = qs.filter(enterprise__town=id_or_none(town))
     if visited == "1":
         qs = qs.filter(visited_on__isnull=False)
     elif visited == "0":
@@ -326,7 +327,7 @@ def campaign_targets_filter(
 
 
 def unit_named(pk: str) -> Unit | None:
-    return Unit.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    return Unit.objects.filter(pk=id_or_none(pk)).first() if id_or_none(pk) else None
 
 
 def _rate(part: int, whole: int) -> float | None:

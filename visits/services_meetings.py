@@ -22,6 +22,7 @@ from .models import Meeting, MeetingProblem
 
 # Problems raised at a meeting are dated by it: the morning of the day it was held.
 MEETING_HOUR = 9
+EARLIEST_YEAR = 2000  # a mistyped year (0026, 1026) is not a meeting anyone held
 MEETING_FIELDS = ["kind", "title", "held_on", "place", "hosts", "notes"]
 
 
@@ -29,6 +30,8 @@ def _meeting_check(meeting: Meeting, firms: list[Enterprise]) -> None:
     errors = {}
     if meeting.held_on and meeting.held_on > timezone.localdate():
         errors["held_on"] = _("The meeting date is in the future; record the meeting once held.")
+    elif meeting.held_on and meeting.held_on.year < EARLIEST_YEAR:
+        errors["held_on"] = _("Enter the day the meeting was held (from the year 2000).")
     if not firms:
         errors["firms"] = _("Name at least one firm present at the meeting.")
     if errors:
@@ -173,6 +176,24 @@ def _by_token(client_token: uuid.UUID | None) -> MeetingProblem | None:
     )
 
 
+def _already_recorded(link, meeting, enterprise, description: str) -> Problem:
+    """The problem a form's token already recorded, when this is the same form sent again; a
+    form changed since (another firm, other words) is refused rather than dropped."""
+    problem = link.problem
+    if link.meeting_id != meeting.pk:
+        raise ValidationError(_("This form has expired; open it again."))
+    sent = problem.original_description or problem.description
+    if link.enterprise_id != enterprise.pk or sent.strip() != description.strip():
+        raise ValidationError(
+            _(
+                "This form was already sent as problem %(ref)s. To raise another problem, open "
+                "the form again."
+            )
+            % {"ref": problem.reference}
+        )
+    return problem
+
+
 @transaction.atomic
 def meeting_problem_record(
     *,
@@ -190,9 +211,9 @@ def meeting_problem_record(
     The same form posted twice records it once."""
     existing = _by_token(client_token)
     if existing is not None:
-        if existing.meeting_id != meeting.pk:
-            raise ValidationError(_("This form has expired; open it again."))
-        return existing.problem
+        return _already_recorded(existing, meeting, enterprise, description)
+    # Locked: an edit of the meeting at the same moment (a firm removed, the date changed) waits.
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if not meeting.firms.filter(pk=enterprise.pk).exists():
         raise ValidationError(
             {
@@ -221,12 +242,16 @@ def meeting_problem_record(
         existing = _by_token(client_token)
         if existing is None:
             raise
-        return existing.problem
+        return _already_recorded(existing, meeting, enterprise, description)
     audit_record(
         actor=actor,
         action=audit.MEETING_PROBLEM_RECORDED,
         obj=meeting,
-        after={"problem": problem.pk, "enterprise": enterprise.pk, "category": category},
+        after={
+            "problem": problem.reference,
+            "enterprise": enterprise.name,
+            "category": problem.get_category_display(),
+        },
         ip_address=ip_address,
     )
     return problem
@@ -316,7 +341,7 @@ def meeting_issue(
         actor=actor,
         action=audit.MEETING_ISSUED,
         obj=meeting,
-        after={"batch": batch.pk, "slips": [s.number for s in slips]},
+        after={"batch": str(batch), "slips": [s.number for s in slips]},
         ip_address=ip_address,
     )
     return slips

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core.http import client_ip
+from core.http import client_ip, id_or_none
 from issues.models import Problem
 from issues.services import deadline_days_default
 from issues.views_slips import _print_context as slip_print_context
@@ -161,9 +161,9 @@ class MeetingDetailView(OfficeMixin, View):
     def get(self, request, pk):
         meeting = meeting_get_visible(request.user, pk)
         initial = {}
-        firm = request.GET.get("firm", "")
-        if firm.isdigit():
-            initial["enterprise"] = int(firm)
+        firm = id_or_none(request.GET.get("firm"))
+        if firm is not None:
+            initial["enterprise"] = firm
         return _render_meeting(
             request, meeting, MeetingProblemForm(meeting=meeting, initial=initial)
         )
@@ -222,16 +222,9 @@ class MeetingIssueView(OfficeMixin, View):
         )
 
     def _render(self, request, meeting, header, formset, status=200):
-        ids = set()
-        for form in formset.forms:
-            value = form["problem"].value()
-            if str(value).isdigit():
-                ids.add(int(value))
-        problems = {p.pk: p for p in meeting_problems(meeting).filter(pk__in=ids)}
-        rows = []
-        for form in formset.forms:
-            value = form["problem"].value()
-            rows.append((form, problems.get(int(value)) if str(value).isdigit() else None))
+        ids = [id_or_none(form["problem"].value()) for form in formset.forms]
+        problems = {p.pk: p for p in meeting_problems(meeting).filter(pk__in=[i for i in ids if i])}
+        rows = [(form, problems.get(pk)) for form, pk in zip(formset.forms, ids, strict=True)]
         return render(
             request,
             "visits/meeting_issue.html",

@@ -669,3 +669,9 @@ def test_account_audit_rows_are_labelled_on_the_audit_page(office, firm):
         rows = describe_changes(event)
         assert [row["label"] for row in rows if row["label"] in event.after] == [], action
         assert firm.name in [row["after"] for row in rows]
+
+
+def test_odd_firm_ids_on_the_bulk_page_are_ignored(client, office):
+    client.force_login(office)
+    response = client.get(reverse("enterprises:accounts_bulk"), {"firm": ["²", "9" * 25, "x"]})
+    assert response.status_code == 200

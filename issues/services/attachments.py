@@ -60,9 +60,20 @@ def _by_token(client_token: uuid.UUID | None) -> Problem | None:
     return Problem.objects.filter(client_token=client_token).first()
 
 
-def _already_sent(problem: Problem, enterprise) -> Problem:
+def _already_sent(problem: Problem, enterprise, description: str) -> Problem:
+    """The problem a form's token already recorded, when this is the same form sent again; a
+    form changed since (the back button, then edited) is not silently dropped."""
     if problem.enterprise_id != enterprise.pk:
         raise ValidationError(_("This form has expired; open it again."))
+    sent = problem.original_description or problem.description  # as the firm wrote it
+    if sent.strip() != description.strip():
+        raise ValidationError(
+            _(
+                "This form was already sent as problem %(ref)s. To raise another problem, open "
+                "the form again."
+            )
+            % {"ref": problem.reference}
+        )
     return problem
 
 
@@ -86,7 +97,7 @@ def problem_submit(
         raise PermissionDenied
     existing = _by_token(client_token)
     if existing is not None:
-        return _already_sent(existing, enterprise)
+        return _already_sent(existing, enterprise, description)
     try:
         checked = attachments_check(uploads)
     except ValidationError as exc:
@@ -116,5 +127,5 @@ def problem_submit(
         existing = _by_token(client_token) if isinstance(exc, IntegrityError) else None
         if existing is None:
             raise
-        return _already_sent(existing, enterprise)
+        return _already_sent(existing, enterprise, description)
     return problem

@@ -165,6 +165,13 @@ def problem_merge(
             "updated_at",
         ]
     )
+    # Problems merged into this one before follow it to the target: every duplicate points at
+    # the problem that is handled, one level deep, so its firm is told and sees the handling.
+    earlier = list(Problem.objects.filter(duplicate_of=locked).select_for_update())
+    if earlier:
+        Problem.objects.filter(pk__in=[p.pk for p in earlier]).update(
+            duplicate_of=target, updated_at=timezone.now()
+        )
     if (
         locked.met_face_to_face
         and not target.met_face_to_face
@@ -176,7 +183,7 @@ def problem_merge(
         actor=actor,
         action=audit.PROBLEM_MERGED,
         obj=locked,
-        after={"into": target.pk},
+        after={"into": target.reference},
         ip_address=ip_address,
     )
     firm_notices.problem_merged(locked)

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from issues.attachments import kind_detect
+from issues.attachments import _zip_directory_check, kind_detect
 from issues.tests.files import END, FREE, _dir_entry, ole, ole_header, ooxml
 
 MB = 1024 * 1024
@@ -321,3 +321,47 @@ def as_zip64(content: bytes, *, entries: int | None = None) -> bytes:
 def test_a_zip64_package_is_read_and_checked_alike():
     assert kind_detect(io.BytesIO(as_zip64(ooxml("word/document.xml")))) == "docx"
     assert kind_detect(io.BytesIO(as_zip64(ooxml("word/document.xml"), entries=6000))) is None
+
+
+@pytest.mark.parametrize(
+    "streams", [("WordDocument", "Macros"), ("Workbook", "_VBA_PROJECT_CUR"), ("Book", "VBA")]
+)
+def test_an_old_office_file_with_macros_is_refused(streams):
+    assert kind_detect(io.BytesIO(ole(*streams))) is None
+    assert kind_detect(io.BytesIO(ole(streams[0]))) is not None
+
+
+def test_a_zip64_locator_pushed_out_of_the_tail_by_a_long_comment_is_still_read():
+    """The end record's comment (65,525 bytes) puts the Zip64 locator before the last 65,557
+    bytes; the 32-bit record claims one entry. zipfile follows the locator to 6,000 entries:
+    so must the check, which then refuses them."""
+
+    def central(name: bytes, name_len: int | None = None) -> bytes:
+        return (
+            struct.pack(
+                "<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0,
+                len(name) if name_len is None else name_len, 0, 0, 0, 0, 0, 0,
+            )
+            + name
+        )  # fmt: skip
+
+    entries = 6000
+    body = b"PK\x03\x04" + b"\0" * 26
+    last = central(b"b", name_len=1 + 76)  # its "name" runs over the Zip64 record and locator
+    directory = central(b"a") * (entries - 1) + last
+    zip64_at = len(body) + len(directory)
+    zip64 = struct.pack(
+        "<4sQ2H2I4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, len(directory),
+        len(body),
+    )  # fmt: skip
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, zip64_at, 1)
+    comment = 65525
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(last) + 76, zip64_at - len(last), comment
+    )
+    content = body + directory + zip64 + locator + end + b"x" * comment
+    assert len(zipfile.ZipFile(io.BytesIO(content)).infolist()) == entries  # what it would read
+
+    with pytest.raises(ValueError, match="too many entries"):
+        _zip_directory_check(io.BytesIO(content))  # before zipfile builds 6,000 objects
+    assert kind_detect(io.BytesIO(content)) is None

@@ -360,6 +360,30 @@ def test_the_duplicates_firm_is_told_of_the_handling_as_its_own(
     assert len(reassigned) == 2 and third_unit.name in reassigned[-1].title
 
 
+def test_a_problem_merged_into_one_merged_later_follows_it(
+    firm, other_firm_user, duplicate, problem, batch, lead_unit, office
+):
+    """B into A, then A into C: B follows to C, so B's firm hears of C's slip."""
+    middle = new_problem(firm, office, description="甲方：变压器增容")
+    merge(duplicate, middle, office)
+    merge(middle, problem, office)
+    duplicate.refresh_from_db()
+    assert duplicate.duplicate_of == problem
+
+    slip_issue(
+        problem=problem,
+        batch=batch,
+        lead_unit=lead_unit,
+        co_units=[],
+        requirement="请办理",
+        days=5,
+        actor=office,
+    )
+
+    [theirs] = notices_of(other_firm_user, "firm_assigned")
+    assert lead_unit.name in theirs.title
+
+
 def test_the_duplicates_firm_reads_the_reply_but_is_not_asked_to_rate(
     firm_user, other_firm_user, duplicate, slip, lead, office
 ):

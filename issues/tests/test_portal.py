@@ -499,6 +499,27 @@ def test_the_form_sent_twice_records_one_problem(
     assert len(sms_outbox) == 1
 
 
+def test_a_form_sent_again_after_editing_is_not_silently_dropped(client, firm_user):
+    """Back button, a changed text, 提交 again: the same token, another problem. It is refused
+    with where the first one went, not swallowed."""
+    as_user(client, firm_user)
+    token = form_token(client)
+    client.post(
+        url("problem_create"),
+        {"category": "policy", "description": "第一次", "client_token": token},
+    )
+    first = Problem.objects.get()
+
+    again = client.post(
+        url("problem_create"),
+        {"category": "policy", "description": "改过的", "client_token": token},
+    )
+
+    assert again.status_code == 400
+    assert Problem.objects.get() == first
+    assert first.reference in again.text
+
+
 def test_two_forms_record_two_problems(client, firm_user):
     as_user(client, firm_user)
     for _n in range(2):

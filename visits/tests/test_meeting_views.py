@@ -576,3 +576,14 @@ def test_the_meeting_page_takes_the_same_queries_however_many_problems(
         response = client.get(url("meeting_detail", meeting.pk))
 
     assert response.context["problem_count"] == 10
+
+
+@pytest.mark.parametrize("odd", ["²", "9" * 25, "-3"])
+def test_odd_ids_in_the_address_or_the_form_are_ignored_not_a_crash(client, office, meeting, odd):
+    client = as_user(client, office)
+    assert client.get(url("meeting_detail", meeting.pk), {"firm": odd}).status_code == 200
+    response = client.post(
+        url("meeting_issue", meeting.pk),
+        {"rows-TOTAL_FORMS": "1", "rows-INITIAL_FORMS": "0", "rows-0-problem": odd},
+    )
+    assert response.status_code in {200, 302, 400}

@@ -21,6 +21,7 @@ from visits.services_meetings import (
     IssueRow,
     MeetingIssueRefused,
     meeting_issue,
+    meeting_problem_record,
     meeting_raised_at,
     meeting_update,
 )
@@ -79,6 +80,9 @@ def test_a_meeting_needs_a_firm_and_a_day_not_in_the_future(office, firm):
         meeting_make(
             actor=office, firms=[firm], held_on=timezone.localdate() + datetime.timedelta(1)
         )
+    assert "held_on" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        meeting_make(actor=office, firms=[firm], held_on=datetime.date(26, 11, 27))  # year 0026
     assert "held_on" in exc.value.message_dict
     assert not Meeting.objects.exists()
 
@@ -163,7 +167,7 @@ def test_a_problem_raised_at_the_meeting_enters_the_sorting_inbox(office, meetin
     assert AuditEvent.objects.filter(action="problem.create", object_id=str(problem.pk)).exists()
     row = AuditEvent.objects.get(action="meeting.problem")
     assert row.object_id == str(meeting.pk)
-    assert row.after["problem"] == problem.pk
+    assert row.after["problem"] == problem.reference
 
 
 def test_only_a_firm_present_can_raise_a_problem_at_the_meeting(office, meeting, meeting_firms):
@@ -318,6 +322,18 @@ def test_a_pasted_sign_in_sheet_names_the_firms(meeting_firms):
     assert firms == [a, b, c, d]  # in the sheet's order, each once
 
 
+def test_a_name_beginning_with_digits_keeps_them(db):
+    three_m = EnterpriseFactory(name="3M中国有限公司")
+    qihoo = EnterpriseFactory(name="360安全科技有限公司")
+    EnterpriseFactory(name="M中国有限公司")
+    EnterpriseFactory(name="安全科技有限公司")
+
+    firms, errors = firms_from_text("1. 3M中国有限公司\n360安全科技有限公司")
+
+    assert errors == []
+    assert firms == [three_m, qihoo]
+
+
 def test_a_part_of_a_name_is_enough_when_only_one_firm_has_it(meeting_firms):
     firms, errors = firms_from_text("第07企业")
 
@@ -332,3 +348,23 @@ def test_entries_naming_no_firm_or_several_are_reported(meeting_firms):
     assert len(errors) == 2
     assert "临安座谈" in errors[0] and meeting_firms[0].name in errors[0]
     assert "不存在的公司" in errors[1]
+
+
+def test_a_form_sent_again_for_another_firm_is_refused_not_dropped(meeting, office):
+    firms = list(meeting.firms.order_by("pk")[:2])
+    token = uuid.uuid4()
+    first = meeting_problem_record(
+        meeting=meeting, enterprise=firms[0], description="用电增容", category=Category.ENERGY,
+        urgency=Urgency.NORMAL, actor=office, client_token=token,
+    )  # fmt: skip
+    again = meeting_problem_record(
+        meeting=meeting, enterprise=firms[0], description="用电增容", category=Category.ENERGY,
+        urgency=Urgency.NORMAL, actor=office, client_token=token,
+    )  # fmt: skip
+    assert again == first  # the same form twice: recorded once
+    with pytest.raises(ValidationError, match=first.reference):
+        meeting_problem_record(
+            meeting=meeting, enterprise=firms[1], description="用电增容", category=Category.ENERGY,
+            urgency=Urgency.NORMAL, actor=office, client_token=token,
+        )  # fmt: skip
+    assert MeetingProblem.objects.filter(meeting=meeting).count() == 1
