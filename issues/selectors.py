@@ -66,7 +66,7 @@ def slip_visibility_register(source) -> None:
 def slips_visible_to(user) -> QuerySet[Slip]:
     """The office and leaders read every slip; a handling unit (its handlers and its leaders)
     the slips where it is lead or co-unit; the body a slip was escalated to (leadership group,
-    city leaders, higher level) the slips it answers for; others the slips of the firms they
+    city leaders, higher level) the slips it answers for and those that climbed on from it; others the slips of the firms they
     reach through higher apps (a paired cadre). Whoever the sweep notifies can open the slip."""
     if not user.is_authenticated:
         return Slip.objects.none()
@@ -75,6 +75,13 @@ def slips_visible_to(user) -> QuerySet[Slip]:
     query = Q(pk__in=[])
     if user.has_perm("core.coordinate_escalations"):
         query |= Q(tier_unit=user.unit_id)
+        # Escalation climbs one tier at a time: a slip above the body's tier went through it,
+        # and the body keeps sight of it (to read, not to act).
+        from .services.slips import body_tier
+
+        tier = body_tier(user.unit)
+        if tier is not None:
+            query |= Q(tier__gt=tier)
     if user.has_perm("core.handle_slips") or user.has_perm("core.view_unit_visits"):
         query |= Q(lead_unit=user.unit_id) | Q(
             pk__in=Slip.co_units.through.objects.filter(unit_id=user.unit_id).values("slip_id")

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 
 from issues.measures import measures_by
 from issues.models import Slip, SlipEvent
+from issues.services.slips import body_tier
 
 from .models import Coordination, CoordinationMeeting
 
@@ -19,20 +20,31 @@ STATES = {
 
 
 def escalated_visible_to(user) -> QuerySet[Slip]:
-    """A member of a coordinating body: the slips escalated to that body (a leader who sits on
-    it too works from this list); the office and other leaders: every slip above tier 1;
+    """A member of a coordinating body: the slips escalated to that body, and those that climbed
+    on from it (a leader who sits on it too works from this list); the office and other leaders: every slip above tier 1;
     anyone else nothing."""
     if not user.is_authenticated:
         return Slip.objects.none()
     if user.has_perm("core.coordinate_escalations") and user.unit_id:
-        return Slip.objects.filter(tier_unit=user.unit_id)
+        tier = body_tier(user.unit)
+        above = Q(tier__gt=tier) if tier is not None else Q(pk__in=[])
+        return Slip.objects.filter(Q(tier_unit=user.unit_id) | above)
     if user.has_perm("core.assign_problems") or user.has_perm("core.view_dashboard"):
         return Slip.objects.filter(tier__gte=2)
     return Slip.objects.none()
 
 
-def escalated_filter(slips: QuerySet[Slip], *, state="waiting", tier="", q="") -> QuerySet[Slip]:
-    slips = slips.filter(STATES.get(state, STATES["waiting"]))
+def escalated_filter(
+    slips: QuerySet[Slip], *, state="waiting", tier="", q="", at_tier: int | None = None
+) -> QuerySet[Slip]:
+    """``at_tier``: a body's own tier. Its tabs then read its own slips, and "above" those
+    that climbed on from it to a higher body."""
+    if state == "above":
+        slips = slips.filter(tier__gt=at_tier) if at_tier else slips.none()
+    else:
+        slips = slips.filter(STATES.get(state, STATES["waiting"]))
+        if at_tier and state != "all" and not tier:  # a tier chosen (a row of the table) wins
+            slips = slips.filter(tier=at_tier)
     if tier:
         slips = slips.filter(tier=int(tier))
     if q:

@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 from django.views import View
 
 from issues.selectors import slips_days_left
+from issues.services.slips import body_tier
 from issues.views import paginate
 
 from .forms import EscalatedFilterForm
@@ -17,6 +18,7 @@ STATE_TABS = [
     ("waiting", _("Waiting on coordination")),
     ("down", _("Sent back down, being handled")),
     ("closed", pgettext_lazy("slip status", "Closed")),
+    ("above", _("Climbed on to a higher body")),
     ("all", _("All")),
 ]
 
@@ -38,14 +40,21 @@ class EscalatedListView(View):
         visible = escalated_visible_to(request.user)
         form = EscalatedFilterForm(request.GET or None)
         filters = form.filters()
-        state = request.GET.get("state") if request.GET.get("state") in dict(STATE_TABS) else ""
+        body = request.user.unit if request.user.has_perm("core.coordinate_escalations") else None
+        at_tier = body_tier(body)
+        # "Climbed on" is a body's tab: the office and leaders see every tier anyway.
+        tabs = [t for t in STATE_TABS if t[0] != "above" or (at_tier and at_tier < 4)]
+        state = request.GET.get("state") if request.GET.get("state") in dict(tabs) else ""
         state = state or "waiting"
         slips = escalated_filter(
-            visible, state=state, tier=filters.get("tier", ""), q=filters.get("q", "")
+            visible,
+            state=state,
+            tier=filters.get("tier", ""),
+            q=filters.get("q", ""),
+            at_tier=at_tier,
         )
         page, query = paginate(request, escalated_listed(slips), self.page_size)
         page.object_list = slips_days_left(list(page.object_list))
-        body = request.user.unit if request.user.has_perm("core.coordinate_escalations") else None
         return render(
             request,
             "supervision/escalated_list.html",
@@ -54,7 +63,7 @@ class EscalatedListView(View):
                 "page": page,
                 "query": query,
                 "state": state,
-                "tabs": STATE_TABS,
+                "tabs": tabs,
                 "tier": filters.get("tier", ""),
                 "q": filters.get("q", ""),
                 "tiers": tier_measures(visible),

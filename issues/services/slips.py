@@ -676,6 +676,13 @@ def slip_withdraw(*, slip: Slip, actor: User, reason: str, ip_address=None) -> S
 TIER_UNIT_KINDS = {2: Unit.Kind.LEADING_GROUP, 3: Unit.Kind.CITY_LEADERS, 4: Unit.Kind.HIGHER_LEVEL}
 
 
+def body_tier(unit: Unit | None) -> int | None:
+    """The tier a coordinating body answers for (its unit's kind), or None for other units."""
+    if unit is None:
+        return None
+    return {kind: tier for tier, kind in TIER_UNIT_KINDS.items()}.get(unit.kind)
+
+
 def tier_unit_for(tier: int) -> Unit | None:
     """The body that answers for a slip at a tier: the leadership group (2), the city
     leaders (3), the higher level (4)."""

@@ -434,8 +434,30 @@ def test_a_member_lists_only_the_slips_at_his_body(client, two_tiers, member, ci
     low, high = two_tiers
 
     assert listed(client, member) == [low.pk]
-    assert listed(client, member, tier="3") == []
+    assert listed(client, member, tier="3") == [high.pk]  # climbed on from his body: read only
     assert listed(client, city_member) == [high.pk]
+    assert listed(client, city_member, tier="2") == []
+
+
+def test_a_body_keeps_sight_of_the_slips_that_climbed_on_from_it(
+    client, two_tiers, member, city_member
+):
+    """The leadership group escalated a slip on to the city leaders: it still reads it (the
+    "climbed on" tab, the slip's page) but may no longer act on it; the city leaders see
+    nothing of the leadership group's own slips."""
+    low, high = two_tiers
+
+    assert listed(client, member, state="above") == [high.pk]
+    assert set(listed(client, member, state="all")) == {low.pk, high.pk}
+    assert listed(client, member, state="waiting") == [low.pk]
+    assert listed(client, member, state="waiting", tier="3") == [high.pk]  # the table's link
+    assert listed(client, city_member, state="above") == []
+    assert listed(client, city_member, state="all") == [high.pk]
+    client.force_login(member)
+    assert client.get(reverse("issues:slip_detail", args=[high.pk])).status_code == 200
+    assert TIER not in actor_roles(member, high) and actions_for(member, high) == []
+    client.force_login(city_member)
+    assert client.get(reverse("issues:slip_detail", args=[low.pk])).status_code == 404
 
 
 def test_the_office_lists_every_tier_and_filters_by_tier(client, two_tiers, office):
@@ -689,10 +711,10 @@ def test_the_measures_per_tier_agree_with_a_hand_count(client, new_slip, lead, o
         for tier in (2, 3)
     }
     assert {r["tier"]: (r["measures"].issued, r["waiting"]) for r in rows} == hand
-    # A member's measures are those of his body only.
-    assert [r["tier"] for r in tier_measures(escalated_visible_to(member))] == [2]
+    # A member's measures: his body's tier, and the tiers its slips climbed on to.
+    assert [r["tier"] for r in tier_measures(escalated_visible_to(member))] == [2, 3]
     client.force_login(member)
-    assert [r["tier"] for r in client.get(LIST_URL).context["tiers"]] == [2]
+    assert [r["tier"] for r in client.get(LIST_URL).context["tiers"]] == [2, 3]
 
 
 def test_a_cadre_of_the_bodys_unit_neither_reads_the_slip_nor_is_told(
