@@ -58,6 +58,13 @@ def _next_or(request, default: str) -> str:
 class RegisterView(View):
     """Public: a firm in the file asks for an account; the office decides."""
 
+    def dispatch(self, request, *args, **kwargs):
+        # Someone already logged in has an account: registering another here would only leave
+        # an inactive one behind. Their own start page instead.
+        if request.user.is_authenticated:
+            return redirect("core:start")
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request):
         return self._page(request, RegistrationForm())
 

@@ -359,3 +359,13 @@ def test_a_clash_at_approval_is_a_message_not_an_error_page(client, office, firm
     registration.refresh_from_db()
     assert registration.status == FirmRegistration.Status.PENDING
     assert not FirmUser.objects.exists()
+
+
+def test_a_logged_in_user_is_sent_to_the_start_page_not_the_registration(client, office):
+    client.force_login(office)
+    for response in [
+        client.get(reverse("enterprises:register")),
+        client.post(reverse("enterprises:register"), {}),
+    ]:
+        assert response.status_code == 302 and response["Location"] == reverse("core:start")
+    assert not FirmRegistration.objects.exists()
