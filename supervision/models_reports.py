@@ -4,7 +4,7 @@ A bulletin or an evaluation is a draft while the office works on it: its figures
 live from the slips every time it is shown. Publishing computes them once more and stores them,
 with the parameters they were computed with, as JSON (``snapshot``); from then on the page, the
 .xlsx and the PDF are rendered from that JSON only, so later edits to slips change nothing.
-How the figures are computed is in ``supervision/reports.py``.
+How the figures are computed is in the ``supervision.reports`` package.
 """
 
 from decimal import Decimal

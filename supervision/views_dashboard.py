@@ -180,7 +180,7 @@ def _unit_rank(f: Filters, unit: Unit, today) -> dict:
     """Where the unit stands among the units of its kind for the period, ranked as the
     bulletins rank (closure rate, then on-time rate, then fewer overdue; no rate last; equal
     keys share a place). One query."""
-    from .reports import _competition_rank, _none_last
+    from .reports.figures import _competition_rank, _none_last
 
     slips = slips_scoped(Slip.objects.filter(lead_unit__kind=unit.kind), Filters(period=f.period))
     rows = [

@@ -76,7 +76,7 @@ YEAR_END = datetime.date(2026, 12, 31)
 def year_over(monkeypatch):
     """The 2026 evaluation is published once 2026 is over: these tests run on 2 January 2027
     (the slips they count are still the ones made today)."""
-    monkeypatch.setattr("supervision.reports._today", lambda: datetime.date(2027, 1, 2))
+    monkeypatch.setattr("supervision.reports.services._today", lambda: datetime.date(2027, 1, 2))
 
 
 def d(text: str) -> datetime.date:
@@ -559,12 +559,12 @@ def test_published_pages_cost_the_same_queries_whatever_they_hold(
 
 
 def test_the_evaluation_of_a_running_year_cannot_be_published(office, monkeypatch):
-    monkeypatch.setattr("supervision.reports._today", lambda: datetime.date(2026, 12, 31))
+    monkeypatch.setattr("supervision.reports.services._today", lambda: datetime.date(2026, 12, 31))
     evaluation = evaluation_create(actor=office, year=2026, weights=WEIGHTS)
     with pytest.raises(ValidationError) as caught:
         evaluation_publish(evaluation=evaluation, actor=office)
     assert caught.value.code == "year_running"
     evaluation.refresh_from_db()
     assert not evaluation.is_published
-    monkeypatch.setattr("supervision.reports._today", lambda: datetime.date(2027, 1, 1))
+    monkeypatch.setattr("supervision.reports.services._today", lambda: datetime.date(2027, 1, 1))
     assert evaluation_publish(evaluation=evaluation, actor=office).is_published
